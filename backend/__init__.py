@@ -1,0 +1,1 @@
+"""HomeLoop backend: the domain contexts, services, and the shared web glue."""

@@ -1,0 +1,1 @@
+"""The staff service desk under ``/desk/``."""

@@ -1,0 +1,16 @@
+"""Desk routes; every handler but sign-in needs a desk role (not technicians)."""
+
+from litestar import Router
+from litestar.di import Provide
+
+from backend.web.auth import desk_actor
+from backend.web.staff_auth import staff_auth_handlers
+
+from . import customers, tickets
+
+desk_router = Router(
+    path="/desk",
+    route_handlers=[*staff_auth_handlers("desk", home="/desk/"), *tickets.HANDLERS,
+                    *customers.HANDLERS],
+    dependencies={"actor": Provide(desk_actor)},
+)

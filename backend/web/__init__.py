@@ -1,0 +1,1 @@
+"""Shared web glue: the app factory, templates, auth guards, error pages."""

@@ -1,0 +1,1 @@
+"""The field app: an installable PWA for technicians on site."""

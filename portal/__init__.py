@@ -1,0 +1,1 @@
+"""The customer portal: homeowners follow their projects and get repairs done."""
