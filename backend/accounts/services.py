@@ -47,24 +47,24 @@ def session_digest(token: str) -> str:
 async def hit_rate_limit(db: Database, *, key: str, limit: int, window: timedelta) -> None:
     """Count one attempt for ``key`` in a fixed window; raise :class:`RateLimited` past it.
 
-    Counters live in the database so every app process shares them.
+    One atomic upsert, so concurrent requests on several app processes count correctly.
     """
     now = clock.now()
     async with db.transaction():
         row = await db.fetchrow(
-            "SELECT window_start, count FROM rate_counter WHERE id = $1", key
+            "INSERT INTO rate_counter (id, window_start, count) VALUES ($1, $2, 1) "
+            "ON CONFLICT (id) DO UPDATE SET "
+            "count = CASE WHEN rate_counter.window_start <= $3 THEN 1 "
+            "ELSE rate_counter.count + 1 END, "
+            "window_start = CASE WHEN rate_counter.window_start <= $3 THEN $2 "
+            "ELSE rate_counter.window_start END "
+            "RETURNING count, window_start",
+            key, now, now - window,
         )
-        if row is None or row["window_start"] + window <= now:
-            await db.execute("DELETE FROM rate_counter WHERE id = $1", key)
-            await db.execute(
-                "INSERT INTO rate_counter (id, window_start, count) VALUES ($1, $2, 1)",
-                key, now,
-            )
-            return
-        if row["count"] >= limit:
-            retry = int((row["window_start"] + window - now).total_seconds()) + 1
-            raise RateLimited(retry_after=retry)
-        await db.execute("UPDATE rate_counter SET count = count + 1 WHERE id = $1", key)
+    assert row is not None
+    if row["count"] > limit:
+        retry = int((row["window_start"] + window - now).total_seconds()) + 1
+        raise RateLimited(retry_after=max(retry, 1))
 
 
 # --- homeowners: one-time codes ---------------------------------------------------------------

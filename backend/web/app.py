@@ -18,7 +18,7 @@ from backend.i18n import normalize_locale
 from .auth import LANG_COOKIE
 from .errors import EXCEPTION_HANDLERS
 from .pages import redirect
-from .security import security_headers_middleware
+from .security import add_security_headers
 
 
 @get("/healthz", name="healthz", exclude_from_csrf=True)
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         csrf_config=csrf,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[security_headers_middleware],
+        before_send=[add_security_headers],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=1024 * 1024,

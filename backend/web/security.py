@@ -1,12 +1,12 @@
 """Security headers on every response, from the first page.
 
 A strict Content-Security-Policy: no inline script, no eval (htmx is configured for it), no
-framing. A raw ASGI middleware so static files and error pages get the headers too.
+framing. A ``before_send`` hook, so static files, router 404s and error pages get them too.
 """
 
 from __future__ import annotations
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -34,19 +34,9 @@ HEADERS = [
 ]
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                existing = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in HEADERS if k not in existing]
-                message["headers"] = list(message.get("headers", [])) + extra
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: runs for every response, router 404s and errors included."""
+    if message["type"] == "http.response.start":
+        existing = {name.lower() for name, _ in message.get("headers", [])}
+        extra = [(k, v) for k, v in HEADERS if k not in existing]
+        message["headers"] = list(message.get("headers", [])) + extra

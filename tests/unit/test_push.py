@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-# The repo root is not on sys.path under the plain `pytest` entry point (no root conftest or
-# `pythonpath` setting yet); add it so `backend` and `tests.pushpeer` import either way.
+# `tests` is not an installed package and the plain `pytest` entry point does not put the repo
+# root on sys.path (no root conftest or `pythonpath` setting); add it for `tests.pushpeer`.
 _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)

@@ -1,8 +1,8 @@
 """Generate the HomeLoop app icons (house + loop mark on the brand colour).
 
-    /work/main/.venv/bin/python static/icons/make_icons.py
+    .venv/bin/python static/tools/make_icons.py
 
-Writes into this folder: icon-192.png, icon-512.png (purpose "any", rounded square),
+Writes into static/icons/: icon-192.png, icon-512.png (purpose "any", rounded square),
 icon-maskable-512.png (full bleed, mark inside the central 80% safe zone),
 apple-touch-icon.png (180, full bleed; iOS rounds the corners), favicon.ico (16/32/48)
 and favicon.svg (same geometry as vectors).
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "icons"
 TOP, BOTTOM = (14, 138, 116), (9, 98, 83)  # brand gradient, around --c-primary #0b7261
 WHITE = (255, 255, 255)
 LOOP = (255, 194, 71)

@@ -1,7 +1,7 @@
 """Rebuild static/icons/sprite.svg from a lucide-static npm tarball.
 
     cd /tmp && npm pack lucide-static@1.62.0 && tar xzf lucide-static-1.62.0.tgz
-    python static/icons/build_sprite.py /tmp/package/icons > static/icons/sprite.svg
+    python static/tools/build_sprite.py /tmp/package/icons > static/icons/sprite.svg
 
 Only the icons in NAMES are included (keeps the sprite ~10 KB, ~3 KB gzipped).
 Usage in templates: <svg class="icon" aria-hidden="true"><use href="/static/icons/sprite.svg#i-house"></use></svg>
