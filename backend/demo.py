@@ -128,6 +128,10 @@ async def seed_demo(db: Database, *, photos: bool = True) -> dict[str, str]:
         await _seed_surveys(db, rng, now, customers)
         if photos:
             stored = await _seed_photos(db, rng, now, projects, staff)
+        work_orders = await db.fetchval("SELECT count(*) AS n FROM work_order")
+        for kind, value in (("ticket", 260030), ("work_order", work_orders),
+                            ("project", len(projects))):
+            await db.execute("INSERT INTO counter (id, value) VALUES ($1, $2)", kind, value)
         await audit.record(db, actor=SYSTEM, action="demo.seeded", object_type="company",
                            object_id="demo", after={"customers": len(customers),
                                                     "projects": len(projects),
@@ -160,7 +164,8 @@ async def _seed_customers(db: Database, rng: random.Random, now: datetime,
         await db.execute(
             "INSERT INTO property (id, customer_id, city, district, address, layout, area_sqm, "
             "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            property_id, cid, city, district, address, rng.choice(["两室一厅", "三室两厅", "四室两厅"]),
+            property_id, cid, city, district, address,
+            rng.choice(["两室一厅", "三室两厅", "四室两厅"]),
             float(rng.randint(60, 180)), now - timedelta(days=300 - i * 3))
         customers.append({"id": cid, "name": name, "region": region, "property": property_id,
                           "address": f"{city}{district}{address}", "index": i})
@@ -197,7 +202,7 @@ async def _seed_projects(db: Database, rng: random.Random, now: datetime, today:
             "installer_lead_id, template_id, status, current_stage, accepted_on, design_notes, "
             "created_at) VALUES ($1, $2, $3, $4, $5, 'full_renovation', $6, $7, $8, $9, $10, "
             "$11, $12, $13, $14, $15, $16, $17)",
-            pid, f"P2026-{i + 1:04d}",
+            pid, f"P-{i + 1:06d}",
             ("Home of " + cust["name"]) if cust["name"].isascii() else f"{cust['name']}的家",
             cust["id"], cust["property"], rng.randint(30_000, 400_000) * 100,
             region_ids[cust["region"]], team_ids[cust["region"]], staff["designer"],

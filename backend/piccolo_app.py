@@ -12,7 +12,7 @@ from piccolo.conf.apps import AppConfig
 from backend.accounts.tables import LoginCode, RateCounter, Region, StaffUser, Team, UserSession
 from backend.audit.tables import AuditEntry
 from backend.customers.tables import Customer, HouseholdMember, Property
-from backend.events.tables import OutboxEvent
+from backend.events.tables import Counter, OutboxEvent
 from backend.media.tables import Media
 from backend.notifications.tables import (
     Notification,
@@ -49,7 +49,7 @@ TABLES = [
     BusinessCalendar, SlaPolicy, Ticket, TicketMessage, TicketStatusChange,
     Survey, SurveyResponse,
     PushSubscription, Notification, NotificationDelivery, NotificationPreference,
-    AuditEntry, OutboxEvent,
+    AuditEntry, OutboxEvent, Counter,
 ]
 
 APP_CONFIG = AppConfig(

@@ -54,7 +54,7 @@ def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def migrated_database() -> Iterator[str]:
+def migrated_database() -> str:
     """Migrate the test database once, in a subprocess exactly as the CLI does it."""
     (_TMP / "data").mkdir(parents=True, exist_ok=True)
     if IS_POSTGRES:
@@ -65,7 +65,7 @@ def migrated_database() -> Iterator[str]:
     )
     if result.returncode != 0:
         raise RuntimeError(f"migration failed:\n{result.stdout}\n{result.stderr}")
-    yield os.environ["DATABASE_URL"]
+    return os.environ["DATABASE_URL"]
 
 
 @pytest.fixture

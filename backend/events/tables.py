@@ -1,6 +1,6 @@
 """The transactional outbox: domain events written with the change that caused them."""
 
-from piccolo.columns import BigSerial, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, BigSerial, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -15,3 +15,10 @@ class OutboxEvent(Table):
     claimed_until = Timestamptz(null=True, default=None)
     attempts = Integer(default=0)
     last_error = Text(default="")
+
+
+class Counter(Table):
+    """Named counters for human-readable numbers (tickets, work orders, projects)."""
+
+    id = Varchar(length=32, primary_key=True)
+    value = BigInt(default=0)

@@ -36,7 +36,6 @@ async def test_pages_have_no_inline_script_or_style(client) -> None:
         html = (await client.get(path)).text
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert " style=" not in html and "<style" not in html, path
-        assert " on" not in re.sub(r"\s(?!on)[a-z-]+=", "", "") or True
         assert not re.search(r"\son[a-z]+=", html), path
         assert '"allowEval":false' in html
 

@@ -88,7 +88,7 @@ async def test_sign_in_code_arrives_by_real_smtp(db) -> None:
     received: list[bytes] = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        async def handle_DATA(self, server, session, envelope):
             received.append(envelope.content)
             return "250 OK"
 
