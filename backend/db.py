@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import piccolo.engine.sqlite  # noqa: F401 - registers sqlite3 adapters/converters
 
 Row = dict[str, Any]
+BUSY_TIMEOUT_MS = 5000
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -100,19 +102,19 @@ class SQLiteDatabase(Database):
         self._write_lock = asyncio.Lock()
         self._sql_cache: dict[str, str] = {}
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
         conn = sqlite3.connect(
             str(self.path),
             detect_types=sqlite3.PARSE_DECLTYPES,
             isolation_level=None,
             check_same_thread=False,
-            timeout=5.0,
+            timeout=busy_timeout_ms / 1000,
         )
         conn.row_factory = _dict_factory
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         return conn
 
     def _connection(self) -> sqlite3.Connection:
@@ -156,12 +158,10 @@ class SQLiteDatabase(Database):
             return
         async with self._write_lock:
             if self._writer is None:
-                self._writer = self._open()
+                # No busy wait on the event loop: see _begin.
+                self._writer = self._open(busy_timeout_ms=0)
             conn = self._writer
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise _translate(exc) from exc
+            await self._begin(conn)
             token = _current.set(_Tx(conn))
             try:
                 yield
@@ -176,6 +176,30 @@ class SQLiteDatabase(Database):
                     raise _translate(exc) from exc
             finally:
                 _current.reset(token)
+
+    @staticmethod
+    async def _begin(conn: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE`` inline when the write lock is free (the usual case, microseconds);
+        when another process holds it, wait for it in a thread so the event loop keeps serving
+        other requests, and give up after the busy timeout with :class:`DatabaseUnavailable`."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise _translate(exc) from exc
+
+        def wait_and_begin() -> None:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            finally:
+                conn.execute("PRAGMA busy_timeout=0")
+
+        try:
+            await anyio.to_thread.run_sync(wait_and_begin)
+        except sqlite3.OperationalError as exc:
+            raise _translate(exc) from exc
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):

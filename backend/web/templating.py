@@ -26,6 +26,8 @@ from backend.i18n import translations
 
 current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default="zh_CN")
 current_tz: contextvars.ContextVar[str] = contextvars.ContextVar("tz", default="Asia/Shanghai")
+# Macros imported without context (Jinja's default) still need the request's CSRF token.
+current_csrf: contextvars.ContextVar[str] = contextvars.ContextVar("csrf", default="")
 
 TEMPLATE_DIRS = [
     ROOT / "backend" / "web" / "templates",
@@ -113,7 +115,7 @@ def build_environment() -> jinja2.Environment:
         phone=display_phone,
         pick=pick,
     )
-    env.globals.update(pick=pick, local_date=local_date)
+    env.globals.update(pick=pick, local_date=local_date, csrf_value=current_csrf.get)
     return env
 
 
@@ -140,6 +142,7 @@ def render_html(
 ) -> str:
     loc_token = current_locale.set(locale)
     tz_token = current_tz.set(timezone)
+    csrf_token = current_csrf.set(str(context.get("csrf_token", "")))
     try:
         if block:
             return render_block(ENV, template, block, **context)
@@ -147,6 +150,7 @@ def render_html(
     finally:
         current_locale.reset(loc_token)
         current_tz.reset(tz_token)
+        current_csrf.reset(csrf_token)
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:

@@ -189,3 +189,14 @@ async def test_open_redirects_are_refused(client, db, codes) -> None:
     r = await client.post_form("/portal/sign-in/verify", {
         "contact": customer["phone"], "code": codes[-1][1], "next": "//evil.example/"})
     assert r.headers["location"] == "/portal/"
+
+
+async def test_the_token_rendered_in_every_form_is_accepted(client, db, codes) -> None:
+    """A browser posts the token from the page, not from the cookie: every form carries it."""
+    customer = await f.make_customer(db)
+    page = await client.get("/portal/sign-in")
+    tokens = re.findall(r'name="_csrf_token" value="([^"]*)"', page.text)
+    assert tokens and all(tokens), "a form on the page has an empty CSRF token"
+    r = await client.post("/portal/sign-in", data={"contact": customer["phone"],
+                                                   "_csrf_token": tokens[0]})
+    assert r.status_code == 200 and codes
