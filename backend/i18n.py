@@ -74,5 +74,6 @@ def gettext(message: str, locale: str) -> str:
     return translations(locale).gettext(message)
 
 
+@lru_cache(maxsize=8)
 def babel_locale(locale: str) -> Locale:
     return Locale.parse(locale)

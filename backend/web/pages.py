@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
+from uuid import UUID
 
 from litestar import Request, Response
 from litestar.response import Redirect
@@ -38,9 +41,30 @@ def csrf_token(request: Request[Any, Any, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
+_PATH_PARAM = re.compile(r"{(\w+):\w+}")
+_path_formats: dict[tuple[int, str], str] = {}
+
+
+def url_for_app(app: Any, name: str, **params: Any) -> str:
+    """``route_reverse`` with the path pattern cached per route: a photo grid builds 120 URLs
+    per page, and Litestar's reverse re-validates every parameter each time."""
+    key = (id(app), name)
+    fmt = _path_formats.get(key)
+    if fmt is None:
+        index = app.get_handler_index_by_name(name)
+        if index is None:
+            raise KeyError(f"no route named {name!r}")
+        fmt = _PATH_PARAM.sub(r"{\1}", index["paths"][0])
+        _path_formats[key] = fmt
+    return fmt.format(**{k: v if isinstance(v, UUID) else quote(str(v), safe="")
+                         for k, v in params.items()})
+
+
 def base_context(request: Request[Any, Any, Any], actor: Actor, locale: str) -> dict[str, Any]:
+    app = request.app
+
     def url_for(name: str, **params: Any) -> str:
-        return request.app.route_reverse(name, **params)
+        return url_for_app(app, name, **params)
 
     def static(path: str) -> str:
         return f"/static/{path}?v={STATIC_VERSION}"

@@ -22,7 +22,8 @@ from litestar.enums import MediaType
 
 from backend.config import ROOT
 from backend.customers.rules import display_phone
-from backend.i18n import translations
+from backend.i18n import babel_locale, translations
+from backend.web.labels import label_msgid
 
 current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default="zh_CN")
 current_tz: contextvars.ContextVar[str] = contextvars.ContextVar("tz", default="Asia/Shanghai")
@@ -49,6 +50,11 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_tz.get())
 
 
+def _loc() -> Any:
+    # A parsed Babel Locale, cached: parsing the string on every call cost ~0.6 ms per date.
+    return babel_locale(current_locale.get())
+
+
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """A UTC timestamp shown in the viewer's zone and language."""
     if value is None:
@@ -57,12 +63,12 @@ def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(_zone())
     if fmt == "short":
-        return babel_dates.format_datetime(local, "short", locale=current_locale.get())
+        return babel_dates.format_datetime(local, "short", locale=_loc())
     if fmt == "time":
-        return babel_dates.format_time(local, "short", locale=current_locale.get())
+        return babel_dates.format_time(local, "short", locale=_loc())
     if fmt == "day":
-        return babel_dates.format_date(local, "medium", locale=current_locale.get())
-    return babel_dates.format_datetime(local, "medium", locale=current_locale.get())
+        return babel_dates.format_date(local, "medium", locale=_loc())
+    return babel_dates.format_datetime(local, "medium", locale=_loc())
 
 
 def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
@@ -70,20 +76,20 @@ def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(_zone()).date() if value.tzinfo else value.date()
-    return babel_dates.format_date(value, fmt, locale=current_locale.get())
+    return babel_dates.format_date(value, fmt, locale=_loc())
 
 
 def format_money(fen: int | None) -> str:
     """Integer fen → ¥1,234.50 in the viewer's number format."""
     if fen is None:
         return ""
-    return babel_numbers.format_currency(fen / 100, "CNY", locale=current_locale.get())
+    return babel_numbers.format_currency(fen / 100, "CNY", locale=_loc())
 
 
 def format_number(value: float | int | None) -> str:
     if value is None:
         return ""
-    return babel_numbers.format_decimal(value, locale=current_locale.get())
+    return babel_numbers.format_decimal(value, locale=_loc())
 
 
 def local_date(value: datetime) -> date:
@@ -115,7 +121,8 @@ def build_environment() -> jinja2.Environment:
         phone=display_phone,
         pick=pick,
     )
-    env.globals.update(pick=pick, local_date=local_date, csrf_value=current_csrf.get)
+    env.globals.update(pick=pick, local_date=local_date, csrf_value=current_csrf.get,
+                       label_msgid=label_msgid)
     return env
 
 
