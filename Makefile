@@ -56,3 +56,6 @@ bench: setup postgres ## Run the benchmarks and rewrite bench/RESULTS.md
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var
+
+load: setup postgres ## Drive homeloop serve for 60 s on SQLite and PostgreSQL; writes bench/LOAD.md
+	$(BIN)/python bench/load.py sqlite postgres --seconds 60

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import AsgiDriver, measure, prepare_environment  # noqa: E402
+from bench.common import AsgiDriver, measure, prepare_environment
 
 
 async def seed(db: Any) -> tuple[uuid.UUID, uuid.UUID]:
@@ -75,7 +75,7 @@ async def run(kind: str, seconds: float) -> dict[str, Any]:
     from backend.access import Actor
     from backend.accounts.services import create_session
     from backend.db import get_db
-    from backend.projects import queries
+    from backend.web import pages
     from backend.web.app import create_app
     from backend.web.auth import SESSION_COOKIE
     from backend.web.pages import base_context
@@ -85,12 +85,31 @@ async def run(kind: str, seconds: float) -> dict[str, Any]:
     cid, pid = await seed(db)
     token = await create_session(db, realm="customer", subject_id=cid)
     actor = Actor(kind="customer", id=cid, name="王芳")
-    data = await queries.project_page(db, actor, pid)
+    BASE_KEYS = {"request", "actor", "locale", "lang_attr", "csrf_token", "url_for", "static",
+                 "path", "query", "flash"}
     template = "portal/projects/show.html"
+    full_app = create_app()
+    full = AsgiDriver(full_app, [(b"cookie", f"{SESSION_COOKIE}={token}".encode())])
+    ours_path = f"/portal/projects/{pid}"
+    # Capture the exact context the real handler renders, so the bare app draws the same page
+    # with the same data (whatever the handler gathers) without a session, scope or query.
+    captured: dict[str, Any] = {}
+    original = pages.render_html
+
+    def capture(name: str, context: Any, **kwargs: Any) -> str:
+        if name == template:
+            captured.update(context)
+        return original(name, context, **kwargs)
+
+    pages.render_html = capture
+    status, _ = await full.get(ours_path)
+    pages.render_html = original
+    assert status == 200 and captured, "the project page did not render"
+    data = {k: v for k, v in captured.items() if k not in BASE_KEYS}
 
     def render(request: Request[Any, Any, Any], page_data: dict[str, Any]) -> Any:
         ctx = base_context(request, actor, "zh_CN")
-        ctx.update(page_data, tab="home")
+        ctx.update(page_data)
         return html_response(render_html(template, ctx, locale="zh_CN",
                                          timezone="Asia/Shanghai"))
 
@@ -98,7 +117,7 @@ async def run(kind: str, seconds: float) -> dict[str, Any]:
     async def bare(request: Request[Any, Any, Any]) -> Any:
         return render(request, data)
 
-    raw_fetch = await _raw_fetcher(kind, pid)
+    raw_fetch = await _raw_fetcher(kind, pid, data)
 
     @get("/raw", name="raw")
     async def raw(request: Request[Any, Any, Any]) -> Any:
@@ -109,10 +128,7 @@ async def run(kind: str, seconds: float) -> dict[str, Any]:
     bare_app = create_app()
     bare_app.register(bare)
     bare_app.register(raw)
-    full = AsgiDriver(create_app(), [(b"cookie", f"{SESSION_COOKIE}={token}".encode())])
     plain = AsgiDriver(bare_app)
-    ours_path = f"/portal/projects/{pid}"
-    assert (await full.get(ours_path))[0] == 200
     assert (await plain.get("/bare"))[0] == 200
     assert (await plain.get("/raw"))[0] == 200
     results: dict[str, list[dict[str, float]]] = {"ours": [], "bare": [], "raw": []}
@@ -134,8 +150,9 @@ async def run(kind: str, seconds: float) -> dict[str, Any]:
     }
 
 
-async def _raw_fetcher(kind: str, pid: uuid.UUID) -> Any:
-    """The page's data with direct driver calls on one persistent connection."""
+async def _raw_fetcher(kind: str, pid: uuid.UUID, captured: dict[str, Any]) -> Any:
+    """The page's data with direct driver calls on one persistent connection (the project,
+    milestones and photos; anything else the handler adds is taken from the capture)."""
     import os
 
     from backend import clock
@@ -160,8 +177,8 @@ async def _raw_fetcher(kind: str, pid: uuid.UUID) -> Any:
         today = clock.now().date()
         for m in milestones:
             m["state"] = milestone_state(m, today)
-        return {"project": project, "milestones": milestones, "photos": photos,
-                "next_visit": None, "pending_changes": []}
+        return {**captured, "project": {**captured["project"], **project},
+                "milestones": milestones, "photos": photos}
 
     if kind == "sqlite":
         import sqlite3
