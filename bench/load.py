@@ -247,13 +247,14 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 async def verify(db: Any, data_dir: Path, acknowledged: list[str]) -> dict[str, int]:
-    rows = await db.fetch("SELECT id, thumb_key, display_key FROM media")
+    rows = await db.fetch("SELECT id, thumb_key, display_key, original_key FROM media")
     by_id = {str(r["id"]): r for r in rows}
     missing_rows = [a for a in acknowledged if a not in by_id]
     media = data_dir / "media"
     missing_files = [k for r in rows for k in (r["thumb_key"], r["display_key"])
                      if not (media / k).exists()]
-    referenced = {k for r in rows for k in (r["thumb_key"], r["display_key"])}
+    referenced = {k for r in rows for k in (r["thumb_key"], r["display_key"], r["original_key"])
+                  if k}
     on_disk = {str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()
                and not p.name.startswith(".tmp-")}
     orphans = on_disk - referenced
