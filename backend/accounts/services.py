@@ -169,7 +169,13 @@ async def verify_login_code(db: Database, *, contact: str, code: str, ip: str) -
 # --- staff: passwords with lockout ------------------------------------------------------------
 
 
-async def authenticate_staff(db: Database, *, email: str, password: str, ip: str) -> uuid.UUID:
+@dataclass(frozen=True)
+class StaffLogin:
+    id: uuid.UUID
+    role: str
+
+
+async def authenticate_staff(db: Database, *, email: str, password: str, ip: str) -> StaffLogin:
     """Check a staff password; five failures lock the account for 15 minutes."""
     invalid = ValidationFailed({"": N_("Wrong e-mail or password.")})
     try:
@@ -178,7 +184,7 @@ async def authenticate_staff(db: Database, *, email: str, password: str, ip: str
         raise invalid from None
     await hit_rate_limit(db, key=f"staff-ip:{ip}", limit=50, window=timedelta(minutes=15))
     row = await db.fetchrow(
-        "SELECT id, password_hash, failed_logins, locked_until, active FROM staff_user "
+        "SELECT id, role, password_hash, failed_logins, locked_until, active FROM staff_user "
         "WHERE lower(email) = $1",
         address.lower(),
     )
@@ -216,7 +222,7 @@ async def authenticate_staff(db: Database, *, email: str, password: str, ip: str
                 else row["password_hash"],
                 row["id"],
             )
-    return row["id"]
+    return StaffLogin(row["id"], row["role"])
 
 
 # --- sessions -------------------------------------------------------------------------------

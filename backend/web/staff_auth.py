@@ -43,7 +43,7 @@ def staff_auth_handlers(surface: str, *, home: str) -> list[HTTPRouteHandler]:
         email, next_url = data.get("email", ""), safe_next(data.get("next"), home)
         context = {"email": email, "next": next_url}
         try:
-            staff_id = await accounts.authenticate_staff(
+            login = await accounts.authenticate_staff(
                 get_db(), email=email, password=data.get("password", ""),
                 ip=client_ip(request))
         except ValidationFailed as exc:
@@ -51,11 +51,10 @@ def staff_auth_handlers(surface: str, *, home: str) -> list[HTTPRouteHandler]:
         except RateLimited as exc:
             return await page(request, template, {**context, "errors": {"": exc.message}},
                               status=429, headers={"Retry-After": str(exc.retry_after)})
-        role = await get_db().fetchval("SELECT role FROM staff_user WHERE id = $1", staff_id)
-        if not allowed(role):
+        if not allowed(login.role):
             return await page(request, template,
                               {**context, "errors": {"": WRONG_SURFACE[surface]}}, status=403)
-        return await start_session(request, realm="staff", subject_id=staff_id,
+        return await start_session(request, realm="staff", subject_id=login.id,
                                    next_url=next_url)
 
     @post("/sign-out", name=f"{surface}.sign_out", status_code=303)
