@@ -50,7 +50,6 @@ class Settings:
     smtp_from: str = "HomeLoop <noreply@homeloop.local>"
     smtp_tls: bool = False
     code_sender: str = "console"
-    redis_url: str | None = None
     max_upload_bytes: int = 25 * 1024 * 1024
     keep_originals: bool = False
     run_worker_in_process: bool = True
@@ -107,7 +106,6 @@ def load_settings() -> Settings:
         smtp_from=env("SMTP_FROM", "HomeLoop <noreply@homeloop.local>") or "",
         smtp_tls=_bool("SMTP_TLS", False),
         code_sender=env("HOMELOOP_CODE_SENDER", "console") or "console",
-        redis_url=env("REDIS_URL"),
         max_upload_bytes=_int("HOMELOOP_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
         keep_originals=_bool("HOMELOOP_KEEP_ORIGINALS", False),
         run_worker_in_process=_bool("HOMELOOP_WORKER_IN_PROCESS", True),
