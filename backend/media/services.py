@@ -9,6 +9,7 @@ A retried upload with the same idempotency key returns the photo stored the firs
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Any
 
@@ -34,11 +35,39 @@ async def find_by_idempotency_key(db: Database, key: str | None) -> Row | None:
     return await db.fetchrow("SELECT * FROM media WHERE idempotency_key = $1", key)
 
 
-async def store_photo(
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A processed photo whose files are already in storage, waiting for its row."""
+
+    processed: ProcessedPhoto
+    keys: dict[str, str]
+
+
+async def prepare_photo(data: bytes, *, keep_original: bool = False) -> PreparedPhoto:
+    """Process ``data`` off the event loop and write its variants to storage.
+
+    Call this BEFORE opening the transaction that records the photo: processing a phone photo
+    takes a noticeable fraction of a second, and no transaction (on SQLite: the one writer)
+    should wait for Pillow. Raises ``PhotoRejected`` for anything that is not a usable photo.
+    """
+    limits = photo_limits()
+    if keep_original:  # e.g. a signature is kept as the PNG that was drawn
+        limits = replace(limits, keep_original=True)
+    processed = await process_photo_async(data, limits=limits)
+    return PreparedPhoto(processed, await _write_files(processed))
+
+
+async def discard_prepared(db: Database, prepared: list[PreparedPhoto]) -> None:
+    """Remove the files of prepared photos whose rows were never written (or rolled back)."""
+    for photo in prepared:
+        await _remove_unreferenced(db, photo.keys)
+
+
+async def record_photo(
     db: Database,
     *,
     actor: Actor,
-    data: bytes,
+    prepared: PreparedPhoto,
     project_id: uuid.UUID | None = None,
     milestone_id: uuid.UUID | None = None,
     ticket_id: uuid.UUID | None = None,
@@ -49,48 +78,68 @@ async def store_photo(
     kind: str = "photo",
     idempotency_key: str | None = None,
 ) -> Row:
+    """Write the row, audit entry and ``photo.added`` event of a prepared photo, inside the
+    caller's transaction (records the caller has already authorized)."""
+    if not db.in_transaction():
+        raise RuntimeError("photos are recorded inside the change's transaction")
+    existing = await find_by_idempotency_key(db, idempotency_key)
+    if existing is not None:
+        return existing
+    processed, keys = prepared.processed, prepared.keys
+    media_id = uuid.uuid4()
+    taken = processed.taken_at_aware
+    now = clock.now()
+    values = {
+        "id": media_id, "sha256": processed.sha256, "kind": kind, "project_id": project_id,
+        "milestone_id": milestone_id, "work_order_id": work_order_id, "ticket_id": ticket_id,
+        "message_id": message_id,
+        "uploaded_by_staff_id": actor.id if actor.is_staff else None,
+        "uploaded_by_customer_id": actor.id if actor.is_customer else None,
+        "caption": caption[:2000], "customer_visible": customer_visible,
+        "taken_at": taken.astimezone(UTC) if taken else None, "width": processed.width,
+        "height": processed.height, "thumb_key": keys["thumb"], "display_key": keys["display"],
+        "original_key": keys.get("original"), "idempotency_key": idempotency_key,
+        "created_at": now,
+    }
+    columns = ", ".join(values)
+    marks = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    await db.execute(f"INSERT INTO media ({columns}) VALUES ({marks})", *values.values())
+    after = {"project_id": project_id, "ticket_id": ticket_id,
+             "work_order_id": work_order_id, "customer_visible": customer_visible}
+    await audit.record(db, actor=actor, action="media.added", object_type="media",
+                       object_id=media_id, after=after)
+    await outbox.emit(db, kind="photo.added", aggregate_type="media", aggregate_id=media_id,
+                      payload=after)
+    return values
+
+
+async def store_photo(
+    db: Database,
+    *,
+    actor: Actor,
+    data: bytes,
+    idempotency_key: str | None = None,
+    **links: Any,
+) -> Row:
     """Process and store one photo for records the caller has already authorized.
 
-    Raises :class:`backend.media.pipeline.PhotoRejected` (with a translated-ready message)
-    for anything that is not an acceptable photo; nothing is written in that case.
+    ``links`` are :func:`record_photo`'s keyword arguments (project_id, ticket_id, caption,
+    customer_visible ...). Raises :class:`backend.media.pipeline.PhotoRejected` (with a
+    message ready to translate) for anything that is not an acceptable photo; nothing is
+    written in that case. Inside an open transaction this still works, but prefer
+    :func:`prepare_photo` first and :func:`record_photo` inside the transaction.
     """
     existing = await find_by_idempotency_key(db, idempotency_key)
     if existing is not None:
         return existing
-    processed = await process_photo_async(data, limits=photo_limits())
-    keys = await _write_files(processed)
-    media_id = uuid.uuid4()
-    taken = processed.taken_at_aware
+    prepared = await prepare_photo(data)
     try:
         async with db.transaction():
-            again = await find_by_idempotency_key(db, idempotency_key)
-            if again is not None:
-                return again
-            await db.execute(
-                "INSERT INTO media (id, sha256, kind, project_id, milestone_id, work_order_id, "
-                "ticket_id, message_id, uploaded_by_staff_id, uploaded_by_customer_id, caption, "
-                "customer_visible, taken_at, width, height, thumb_key, display_key, "
-                "original_key, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-                media_id, processed.sha256, kind, project_id, milestone_id, work_order_id,
-                ticket_id, message_id, actor.id if actor.is_staff else None,
-                actor.id if actor.is_customer else None, caption[:2000], customer_visible,
-                taken.astimezone(UTC) if taken else None, processed.width, processed.height,
-                keys["thumb"], keys["display"], keys.get("original"), idempotency_key,
-                clock.now(),
-            )
-            after = {"project_id": project_id, "ticket_id": ticket_id,
-                     "work_order_id": work_order_id, "customer_visible": customer_visible}
-            await audit.record(db, actor=actor, action="media.added", object_type="media",
-                               object_id=media_id, after=after)
-            await outbox.emit(db, kind="photo.added", aggregate_type="media",
-                              aggregate_id=media_id, payload=after)
+            return await record_photo(db, actor=actor, prepared=prepared,
+                                      idempotency_key=idempotency_key, **links)
     except BaseException:
-        await _remove_unreferenced(db, keys)
+        await discard_prepared(db, [prepared])
         raise
-    row = await db.fetchrow("SELECT * FROM media WHERE id = $1", media_id)
-    assert row is not None
-    return row
 
 
 async def _write_files(processed: ProcessedPhoto) -> dict[str, str]:
