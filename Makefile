@@ -43,7 +43,9 @@ test: setup postgres ## The whole suite: SQLite (with browser tests), then Postg
 
 test-sqlite: setup
 	@bash scripts/ensure-chromium.sh
-	HOMELOOP_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	HOMELOOP_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m "not e2e"
+	@# Playwright's sync API runs its own event loop: browser tests get their own process.
+	HOMELOOP_TEST_DB=sqlite $(BIN)/pytest -q -p no:cacheprovider -m e2e tests/e2e
 
 test-postgres: setup
 	HOMELOOP_TEST_DB=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not e2e"

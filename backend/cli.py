@@ -140,5 +140,48 @@ def create_user(email: str, name: str, role: str, password: str, data_dir: str |
     click.echo(f"Created {role} {email}.")
 
 
+@main.command(help="Run the event worker (rules, notifications, scheduler) as a process.")
+@click.option("--data-dir", help="Folder for the SQLite database, media and keys.")
+@click.option("--batch", default=20, show_default=True, type=int, help="Events per claim.")
+@click.option("--lease", default=60, show_default=True, type=int,
+              help="Seconds a claim lasts before another worker may take it over.")
+@click.option("--once", is_flag=True, help="Work until nothing is due, then exit.")
+@click.option("--no-scheduler", is_flag=True, help="Leave time-based events to others.")
+def worker(data_dir: str | None, batch: int, lease: int, once: bool,
+           no_scheduler: bool) -> None:
+    _use_data_dir(data_dir)
+    from backend.events.worker import run_cli_worker
+
+    asyncio.run(run_cli_worker(batch=batch, lease=lease, once=once,
+                               run_scheduler=not no_scheduler))
+
+
+@main.command("bench-data", help="Load a large generated dataset for benchmarks (bulk).")
+@click.option("--scale", default=1.0, show_default=True, type=float,
+              help="Multiplies the default sizes (200k customers, 1M tickets, 2M events, "
+                   "300k survey answers).")
+@click.option("--customers", type=int, help="Number of customers (overrides --scale).")
+@click.option("--tickets", type=int, help="Number of tickets.")
+@click.option("--events", type=int, help="Number of outbox events.")
+@click.option("--surveys", type=int, help="Number of survey answers.")
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--data-dir", help="Folder for the SQLite database (else DATABASE_URL).")
+def bench_data(scale: float, customers: int | None, tickets: int | None, events: int | None,
+               surveys: int | None, seed: int, data_dir: str | None) -> None:
+    _use_data_dir(data_dir)
+    from backend.benchdata import generate, scaled
+    from backend.config import get_settings
+
+    sizes = scaled(scale, customers=customers, tickets=tickets, events=events, surveys=surveys)
+
+    async def run() -> dict[str, int]:
+        await run_migrations()
+        return await generate(get_settings().database_url, seed=seed, progress=click.echo,
+                              **sizes)
+
+    for table, count in asyncio.run(run()).items():
+        click.echo(f"  {table:<22} {count:>10,}")
+
+
 if __name__ == "__main__":
     main()

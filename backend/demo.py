@@ -34,6 +34,8 @@ from backend.demo_data import (
 )
 from backend.media.pipeline import process_photo
 from backend.media.storage_access import get_storage
+from backend.rules.shipped import seed_rules
+from backend.tickets.admin import seed_desk_demo
 
 __all__ = ["DEMO_PASSWORD", "seed_demo"]
 
@@ -126,6 +128,8 @@ async def seed_demo(db: Database, *, photos: bool = True) -> dict[str, str]:
         await _seed_work_orders(db, rng, now, today, projects, staff)
         await _seed_tickets(db, rng, now, customers, projects, staff, lines)
         await _seed_surveys(db, rng, now, customers)
+        await seed_desk_demo(db)
+        await seed_rules(db)  # the shipped, editable notification rules
         if photos:
             stored = await _seed_photos(db, rng, now, projects, staff)
         work_orders = await db.fetchval("SELECT count(*) AS n FROM work_order")

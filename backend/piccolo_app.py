@@ -18,6 +18,7 @@ from backend.notifications.tables import (
     Notification,
     NotificationDelivery,
     NotificationPreference,
+    NotificationSetting,
     PushSubscription,
 )
 from backend.projects.tables import (
@@ -29,6 +30,7 @@ from backend.projects.tables import (
     ProjectProduct,
     TemplateStage,
 )
+from backend.rules.tables import Rule, RuleRun, SchedulerMark, StaffTask
 from backend.surveys.tables import Survey, SurveyResponse
 from backend.tickets.tables import (
     BusinessCalendar,
@@ -37,18 +39,19 @@ from backend.tickets.tables import (
     TicketMessage,
     TicketStatusChange,
 )
-from backend.workorders.tables import ChecklistTemplate, WorkOrder
+from backend.workorders.tables import ChecklistTemplate, SyncReceipt, WorkOrder
 
 TABLES = [
     Region, Team, StaffUser, LoginCode, UserSession, RateCounter,
     Customer, HouseholdMember, Property,
     ProductLine, MilestoneTemplate, TemplateStage, Project, ProjectProduct, Milestone,
     ChangeRequest,
-    ChecklistTemplate, WorkOrder,
+    ChecklistTemplate, WorkOrder, SyncReceipt,
     Media,
     BusinessCalendar, SlaPolicy, Ticket, TicketMessage, TicketStatusChange,
     Survey, SurveyResponse,
     PushSubscription, Notification, NotificationDelivery, NotificationPreference,
+    NotificationSetting, Rule, RuleRun, SchedulerMark, StaffTask,
     AuditEntry, OutboxEvent, Counter,
 ]
 

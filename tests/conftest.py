@@ -25,6 +25,7 @@ _TARGET = os.environ.get("HOMELOOP_TEST_DB", "sqlite")
 os.environ["HOMELOOP_DATA_DIR"] = str(_TMP / "data")
 os.environ["HOMELOOP_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["HOMELOOP_CODE_SENDER"] = "console"
+os.environ["HOMELOOP_WORKER_IN_PROCESS"] = "0"  # tests run the worker when they want it
 if _TARGET == "sqlite":
     os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'data' / 'test.db'}"
 else:

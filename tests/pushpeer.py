@@ -88,8 +88,10 @@ class VerificationError(Exception):
 class PushPeer:
     """An aiohttp push service on 127.0.0.1; use ``async with PushPeer() as peer``."""
 
-    def __init__(self, *, decrypt_every: int = 1, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, *, decrypt_every: int = 1, host: str = "127.0.0.1", port: int = 0,
+                 now: Any = None):
         self.decrypt_every = decrypt_every
+        self._now = now or time.time  # tests on a movable clock pass the app's clock
         self.received: list[Received] = []
         self.errors: list[str] = []
         self.signatures_verified = 0
@@ -183,7 +185,7 @@ class PushPeer:
         if claims is None:
             claims = self._verify_jwt(authorization)
             self._verified[authorization] = claims
-        now = time.time()
+        now = self._now()
         if not now < claims["exp"] <= now + 24 * 3600:
             raise VerificationError(403, f"exp {claims['exp']} not within 24 h from now")
         return claims

@@ -20,7 +20,7 @@ EVENT_KINDS = frozenset({
     "work_order.completed", "work_order.needs_follow_up",
     "ticket.created", "ticket.replied", "ticket.customer_replied", "ticket.assigned",
     "ticket.breaching_soon", "ticket.breached", "ticket.resolved", "ticket.reopened",
-    "ticket.status_changed",
+    "ticket.status_changed", "ticket.unanswered",
     "survey.sent", "survey.answered",
     "warranty.expiring", "warranty.expired",
     "photo.added", "acceptance.signed", "household.invited", "customer.updated",

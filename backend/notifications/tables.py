@@ -2,6 +2,7 @@
 
 from piccolo.columns import (
     UUID,
+    BigInt,
     Boolean,
     Integer,
     Text,
@@ -39,6 +40,10 @@ class Notification(Table):
     idempotency_key = Varchar(length=200, unique=True)
     created_at = Timestamptz()
     read_at = Timestamptz(null=True, default=None)
+    reason = Text(default="")  # "why did I get this": the rule and the event, in words
+    rule_id = UUID(null=True, default=None)
+    event_id = BigInt(null=True, default=None)
+    topic = Varchar(length=120, default="")
 
 
 class NotificationDelivery(Table):
@@ -50,6 +55,10 @@ class NotificationDelivery(Table):
     last_error = Text(default="")
     next_attempt_at = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
+    idempotency_key = Varchar(length=120, null=True, default=None, unique=True)
+    person_id = UUID(null=True, default=None, index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(null=True, default=None)
 
 
 class NotificationPreference(Table):
@@ -59,3 +68,17 @@ class NotificationPreference(Table):
     category = Varchar(length=32)
     channel = Varchar(length=16)
     enabled = Boolean(default=True)
+
+
+class NotificationSetting(Table):
+    """Per person: quiet hours, a daily cap, muted kinds and the survey opt-out."""
+
+    id = UUID(primary_key=True)
+    person_kind = Varchar(length=16)
+    person_id = UUID(unique=True)
+    quiet_start = Varchar(length=5, null=True, default=None)
+    quiet_end = Varchar(length=5, null=True, default=None)
+    daily_cap = Integer(default=5)
+    muted_kinds = Text(default="[]")
+    surveys_opt_out = Boolean(default=False)
+    updated_at = Timestamptz(null=True, default=None)

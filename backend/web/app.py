@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar, Request, Response, get, post
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.params import Body
 from litestar.static_files import create_static_files_router
 
@@ -19,6 +22,7 @@ from .auth import LANG_COOKIE
 from .errors import EXCEPTION_HANDLERS
 from .pages import redirect
 from .security import add_security_headers
+from .templating import warm_templates
 
 
 @get("/healthz", name="healthz", exclude_from_csrf=True)
@@ -29,8 +33,13 @@ async def healthz() -> Response[dict[str, Any]]:
         await database.ping()
     except Exception as exc:  # any failure means "down" for the load balancer
         status, detail = "unavailable", type(exc).__name__
-    body = {"status": "ok" if status == "ok" else "degraded",
-            "database": {"kind": database.kind, "status": status, "error": detail}}
+    body: dict[str, Any] = {"status": "ok" if status == "ok" else "degraded",
+                            "database": {"kind": database.kind, "status": status,
+                                         "error": detail}}
+    if status == "ok":
+        from backend.events.worker import lag
+
+        body["worker"] = await lag(database)
     return Response(body, status_code=200 if status == "ok" else 503,
                     headers={"Cache-Control": "no-store"})
 
@@ -63,12 +72,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     from backend.desk.routes import desk_router
     from fieldapp.routes import field_router
-    from portal.routes import portal_router
+    from portal.routes import portal_router, survey_router
+
+    worker_task: list[Any] = []
 
     async def on_startup() -> None:
         dbmod.get_db()
+        warm_templates()
+        if settings.run_worker_in_process:  # the embedded default (events, notifications)
+            from backend.events.worker import start_in_process
+
+            worker_task.append(await start_in_process(dbmod.get_db()))
 
     async def on_shutdown() -> None:
+        for task in worker_task:
+            task.cancel()
         await dbmod.get_db().close()
         dbmod.set_db(None)
 
@@ -86,11 +104,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             home,
             set_language,
             portal_router,
+            survey_router,
             field_router,
             desk_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"],
                                        name="static", send_as_attachment=False,
-                                       cache_control=None, include_in_schema=False),
+                                       cache_control=None, include_in_schema=False,
+                                       # gzip static files only (htmx, CSS, JS: ~90 KB raw);
+                                       # pages stay uncompressed: they carry the CSRF token
+                                       # next to reflected input (BREACH).
+                                       middleware=[DefineMiddleware(
+                                           CompressionMiddleware,
+                                           config=CompressionConfig(backend="gzip",
+                                                                    gzip_compress_level=6))]),
         ],
         csrf_config=csrf,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -129,6 +129,15 @@ def build_environment() -> jinja2.Environment:
 ENV = build_environment()
 
 
+def warm_templates() -> int:
+    """Compile every template once at startup, so the first visitors do not pay for it."""
+    count = 0
+    for name in ENV.list_templates(filter_func=lambda n: n.endswith(".html")):
+        ENV.get_template(name)
+        count += 1
+    return count
+
+
 def static_version() -> str:
     """A cache-busting token for static URLs (changes whenever a static file changes)."""
     static = ROOT / "static"

@@ -50,3 +50,16 @@ class WorkOrder(Table):
     version = Integer(default=1)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+
+
+class SyncReceipt(Table):
+    """One processed item of a phone's offline outbox, by its idempotency key: a replay of the
+    same key returns the stored result and changes nothing."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=64, unique=True)
+    technician_id = UUID(index=True)
+    work_order_id = UUID(null=True, default=None)
+    kind = Varchar(length=32)
+    result = Text(default="{}")
+    created_at = Timestamptz()

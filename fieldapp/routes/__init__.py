@@ -1,4 +1,5 @@
-"""Field app routes under ``/field/``; every handler but sign-in needs a technician."""
+"""Field app routes under ``/field/``; every handler but sign-in and the PWA files needs a
+technician."""
 
 from litestar import Router
 from litestar.di import Provide
@@ -6,10 +7,11 @@ from litestar.di import Provide
 from backend.web.auth import field_actor
 from backend.web.staff_auth import staff_auth_handlers
 
-from . import work_orders
+from . import api, pwa, work_orders
 
 field_router = Router(
     path="/field",
-    route_handlers=[*staff_auth_handlers("field", home="/field/"), *work_orders.HANDLERS],
+    route_handlers=[*staff_auth_handlers("field", home="/field/"), *work_orders.HANDLERS,
+                    *api.HANDLERS, *pwa.HANDLERS],
     dependencies={"actor": Provide(field_actor)},
 )

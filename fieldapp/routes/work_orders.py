@@ -15,6 +15,7 @@ from backend.db import get_db
 from backend.web.media import serve_variant
 from backend.web.pages import page
 from backend.workorders import queries
+from backend.workorders.services import TRANSITIONS
 
 
 @get("/", name="field.my_day")
@@ -29,6 +30,9 @@ async def my_day(request: Request[Any, Any, Any], actor: Actor) -> Response:
         wo["overdue"] = wo["window_end"] < now and wo["status"] not in ("completed",
                                                                       "cancelled")
         wo["is_today"] = wo["window_start"].astimezone(zone).date() == today
+        # Rescheduled or edited by the office lately, before the technician started on it.
+        wo["changed"] = (wo["status"] == "scheduled" and wo["version"] > 1
+                         and wo["updated_at"] > now - timedelta(days=1))
     return await page(request, "fieldapp/work_orders/index.html",
                       {"today_orders": [w for w in orders if w["is_today"] or w["overdue"]],
                        "upcoming": [w for w in orders if not w["is_today"] and not w["overdue"]
@@ -39,7 +43,8 @@ async def my_day(request: Request[Any, Any, Any], actor: Actor) -> Response:
 async def show_work_order(request: Request[Any, Any, Any], actor: Actor,
                           work_order_id: UUID) -> Response:
     data = await queries.work_order_page(get_db(), actor, work_order_id)
-    return await page(request, "fieldapp/work_orders/show.html", data)
+    return await page(request, "fieldapp/work_orders/show.html",
+                      {**data, "transitions": TRANSITIONS, "rendered_at": clock.now()})
 
 
 @get("/photos/{media_id:uuid}/{variant:str}", name="field.photo")

@@ -1,14 +1,7 @@
-/* HomeLoop app.js: progressive enhancement for every surface.
- * CSP-safe: no inline handlers, no eval, no inline styles. Works with or without htmx.
- * Load after htmx: <script src="/static/js/app.js" defer></script>
- * Features (markup contract in static/README.md):
- *   - CSRF header on every htmx request (from <meta name="csrf-token">)
- *   - data-confirm on <form>, <button>, <a>, <input type=submit>
- *   - submit buttons disabled while a form submits (opt out: data-no-disable on the form)
- *   - <progress data-upload-progress> inside a form follows htmx upload progress
- *   - data-autosubmit on a select/checkbox/radio submits its form on change
- *   - [data-dismiss] removes its flash/alert/toast; [data-autohide="5000"] removes after ms
- */
+/* HomeLoop app.js: progressive enhancement for every surface (markup contract: static/README.md).
+ * CSP-safe (no inline handlers, eval or inline styles); works with or without htmx.
+ * CSRF header for htmx, data-confirm, double-submit guard, upload progress,
+ * data-autosubmit, data-dismiss / data-autohide. Load after htmx, with defer. */
 (function () {
   "use strict";
   var doc = document;
@@ -27,7 +20,7 @@
   // (a) CSRF header on every htmx request (body also carries hx-headers).
   doc.addEventListener("htmx:configRequest", function (e) {
     var token = csrfToken();
-    if (token && e.detail && e.detail.headers) e.detail.headers["X-CSRFToken"] = token;
+    if (token && e.detail && e.detail.headers) e.detail.headers["x-csrftoken"] = token;
   });
 
   // (b) data-confirm. Capture phase, so a "cancel" stops htmx and native handlers.

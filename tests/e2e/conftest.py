@@ -87,7 +87,7 @@ def live_server() -> Iterator[LiveServer]:
     mailbox = Mailbox()
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             mailbox.messages.append(email.message_from_bytes(envelope.content))
             return "250 OK"
 

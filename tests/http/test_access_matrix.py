@@ -21,6 +21,8 @@ ROUTES = {
     "desk_ticket": ("/desk/tickets/{}", "ticket"),
     "desk_customer": ("/desk/customers/{}", "customer"),
     "desk_photo": ("/desk/photos/{}/thumb", "photo"),
+    "desk_dispatch": ("/desk/tickets/{}/dispatch", "ticket"),
+    "desk_project": ("/desk/projects/{}", "project"),
 }
 
 # persona -> surface they belong to, and which side's objects (a/b) they may see.

@@ -1,0 +1,134 @@
+"""Warranty and growth dashboards, and the wall screen's headline figures."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from backend import clock
+from backend.db import Database
+from backend.i18n import N_
+from backend.reports import formulas as fx
+from backend.reports.dashboards import Figure, _both, _d, _m, delivery, service, voice
+from backend.reports.filters import ReportFilter
+from backend.reports.measures import FUNNEL, FUNNEL_LABELS, MEASURES, SEGMENTS
+from backend.reports.recordsets import RECORDSETS, base, counts, counts_by
+
+
+async def _names(db: Database, sql: str) -> dict[Any, str]:
+    return {r["id"]: r["name"] for r in await db.fetch(sql)}
+
+
+async def with_warranty_months(db: Database, f: ReportFilter) -> ReportFilter:
+    """``f`` knowing the warranty lengths in use (the "ending soon" condition needs them)."""
+    rows = await db.fetch("SELECT DISTINCT warranty_months AS m FROM product_line "
+                          "WHERE warranty_months > 0 ORDER BY warranty_months")
+    return replace(f, warranty_months=tuple(int(r["m"]) for r in rows))
+
+
+async def warranty(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
+    f = await with_warranty_months(db, f)
+    repairs_pl = await counts_by(db, actor, f, "t.product_line_id", _m("warranty.repairs"))
+    delivered_pl = await counts_by(db, actor, f, "pp.product_line_id", _m("warranty.delivered"))
+    repairs_crew = await counts_by(db, actor, f, "p.installer_lead_id", _m("warranty.repairs"))
+    delivered_crew = await counts_by(db, actor, f, "p.installer_lead_id",
+                                     _m("service.delivered"))
+    lines = await _names(db, "SELECT id, name_en AS name FROM product_line")
+    crews = await _names(db, "SELECT id, name FROM staff_user WHERE role = 'technician'")
+
+    def table(repairs: dict, delivered: dict, names: dict, dkey: str, group: str) -> list:
+        keys = sorted(set(repairs) | set(delivered), key=lambda k: names.get(k, "~"))
+        return [{"id": k, "name": names.get(k, ""), "group": group,
+                 "repairs": repairs.get(k, {}).get("warranty.repairs", 0),
+                 "delivered": delivered.get(k, {}).get(dkey, 0),
+                 "per_100": fx.per_100(repairs.get(k, {}).get("warranty.repairs", 0),
+                                       delivered.get(k, {}).get(dkey, 0))} for k in keys]
+
+    ending = (await counts(db, actor, f, _m("warranty.ending")))["warranty.ending"]
+    total = await counts(db, actor, f, _m("warranty.repairs service.delivered"))
+    figs = [Figure(N_("Repairs within warranty per 100 delivered projects"),
+                   fx.per_100(total["warranty.repairs"], total["service.delivered"]), None,
+                   "num1", "warranty.repairs", invert=True),
+            Figure(N_("Warranties ending in the next 90 days"), ending, None, "int",
+                   "warranty.ending")]
+    return {"figures": figs,
+            "by_line": table(repairs_pl, delivered_pl, lines, "warranty.delivered",
+                             "product_line"),
+            "by_crew": table(repairs_crew, delivered_crew, crews, "service.delivered", "crew")}
+
+
+async def growth(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
+    keys = "growth.lead " + " ".join(f"growth.{c}" for c in FUNNEL)
+    c, cp = await _both(db, actor, f, keys)
+    steps, prev = [], c["growth.lead"]
+    for code in ("lead", *FUNNEL):
+        n = c[f"growth.{code}"]
+        steps.append({"code": code, "label": FUNNEL_LABELS[code], "n": n,
+                      "previous": cp[f"growth.{code}"], "drill": f"growth.{code}",
+                      "step_rate": fx.rate(n, prev), "overall": fx.rate(n, c["growth.lead"])})
+        prev = n
+    cycle = await _cycle_days(db, actor, f)
+    for step in steps:
+        step["cycle_days"] = cycle.get(step["code"])
+    r, rp = await _both(db, actor, f, "growth.referred growth.referred_converted")
+    figs = [Figure(MEASURES[k].label, r[k], rp[k], "int", k)
+            for k in ("growth.referred", "growth.referred_converted")]
+    figs.append(Figure(N_("Referral conversion"),
+                       fx.rate(r["growth.referred_converted"], r["growth.referred"]),
+                       fx.rate(rp["growth.referred_converted"], rp["growth.referred"]), "pct",
+                       "growth.referred_converted"))
+    return {"funnel": steps, "figures": figs}
+
+
+async def segments(db: Database, actor: Any, f: ReportFilter) -> list[dict[str, Any]]:
+    """Customer segments as of now (a scan of every customer in scope: loaded separately
+    so the funnel does not wait for it)."""
+    keys = ["growth.customers", "growth.addon", "growth.referrers",
+            *[f"growth.segment_{s}" for s in SEGMENTS]]
+    sums = [(f"v{i}", MEASURES[k].cond, "x.contract_value") for i, k in enumerate(keys)]
+    seg = await counts(db, actor, f, _m(" ".join(keys)), sums=sums)
+    out = []
+    for i, k in enumerate(keys):
+        avg = fx.mean(seg[f"v{i}"], seg[k])
+        out.append({"fig": Figure(MEASURES[k].label, seg[k], None, "int", k),
+                    "avg_value_fen": None if avg is None else round(avg)})
+    return out
+
+
+async def _cycle_days(db: Database, actor: Any, f: ReportFilter) -> dict[str, float | None]:
+    """Mean days from lead (project created, local day) to each funnel stage's actual end."""
+    sql = base(actor, f, RECORDSETS["projects"])
+    codes = ", ".join(f"'{c}'" for c in FUNNEL)
+    rows = await db.fetch(
+        "SELECT p.created_at AS created, mf.code AS code, mf.actual_end AS done FROM "
+        f"{RECORDSETS['projects'].source} JOIN milestone mf ON mf.project_id = p.id "
+        f"WHERE {sql.clause} AND mf.code IN ({codes}) AND mf.status = 'done' "
+        "AND mf.actual_end IS NOT NULL", *sql.args)
+    zone = f.start.tzinfo
+    acc: dict[str, list[int]] = {}
+    for row in rows:
+        days = (_d(row["done"]) - row["created"].astimezone(zone).date()).days
+        pair = acc.setdefault(row["code"], [0, 0])
+        pair[0] += max(0, days)
+        pair[1] += 1
+    return {code: fx.mean(total, n) for code, (total, n) in acc.items()}
+
+
+async def wall(db: Database, actor: Any, f: ReportFilter) -> list[Figure]:
+    """The headline figures for the wall screen (same formulas as the dashboards)."""
+    v, s, d = await voice(db, actor, f), await service(db, actor, f), await delivery(db, actor, f)
+    due = sum(x["due"] for x in d["stages"])
+    on_time = sum(x["on_time"] for x in d["stages"])
+    return [v["figures"][0], v["figures"][1], s["figures"][0], s["figures"][4],
+            s["figures"][6], Figure(N_("Open tickets"), s["backlog"][0].value, None, "int",
+                                    "service.backlog"),
+            Figure(N_("Milestones on time"), fx.rate(on_time, due), None, "pct",
+                   "delivery.on_time")]
+
+
+def ending_window(today: Any) -> tuple[Any, Any]:
+    return today, today + timedelta(days=90)
+
+
+__all__ = ["clock", "growth", "wall", "warranty"]

@@ -1,0 +1,67 @@
+"""Read entry points for the desk's report pages: one call per page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from backend.access import Actor
+from backend.db import Database
+from backend.errors import NotFound
+from backend.reports import charts, dashboards, growth
+from backend.reports.filters import ReportFilter, reader_scope
+from backend.reports.measures import MEASURES
+
+BOARDS = ("voice", "service", "delivery", "warranty", "growth")
+_FUNCS = {"voice": dashboards.voice, "service": dashboards.service,
+          "delivery": dashboards.delivery, "warranty": growth.warranty,
+          "growth": growth.growth}
+
+
+async def filter_options(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """Regions, teams and product lines for the filter selects (small lookup tables)."""
+    return {
+        "regions": await db.fetch("SELECT id, name_zh, name_en FROM region ORDER BY code"),
+        "teams": await db.fetch("SELECT id, name_zh, name_en FROM team ORDER BY name_en"),
+        "lines": await db.fetch("SELECT id, name_zh, name_en FROM product_line ORDER BY code"),
+    }
+
+
+async def board(db: Database, actor: Actor, name: str, f: ReportFilter) -> dict[str, Any]:
+    """One dashboard's data, its charts and the filter options; 404 for an unknown name."""
+    if name not in _FUNCS:
+        raise NotFound("report")
+    reader_scope(actor, "x", "x")  # NotAllowed before any work
+    data = await _FUNCS[name](db, actor, f)
+    data["charts"] = _charts(name, data)
+    data["options"] = await filter_options(db)
+    return data
+
+
+async def segments(db: Database, actor: Actor, f: ReportFilter) -> list[dict[str, Any]]:
+    reader_scope(actor, "x", "x")
+    return await growth.segments(db, actor, f)
+
+
+async def wall(db: Database, actor: Actor, f: ReportFilter) -> list[dashboards.Figure]:
+    reader_scope(actor, "x", "x")
+    return await growth.wall(db, actor, f)
+
+
+def _charts(name: str, data: Mapping[str, Any]) -> dict[str, str]:
+    if name == "voice":
+        return {"trend": charts.line([(p["label"], p["value"]) for p in data["trend"]])}
+    if name == "delivery":
+        return {"stages": charts.bars([charts.Bar(s["code"], (s["on_time"], s["late"]))
+                                       for s in data["stages"]])}
+    if name == "growth":
+        return {"funnel": charts.bars([charts.Bar(s["code"], (s["n"],))
+                                       for s in data["funnel"]])}
+    if name == "service":
+        return {"backlog": charts.bars([charts.Bar(str(i), (fig.value or 0,))
+                                        for i, fig in enumerate(data["backlog"][1:])])}
+    return {}
+
+
+def measure_exists(key: str) -> bool:
+    return key in MEASURES
