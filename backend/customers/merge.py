@@ -20,6 +20,7 @@ from backend.customers.rules import normalize_phone
 from backend.db import Database, Row
 from backend.errors import NotFound, ValidationFailed
 from backend.i18n import N_
+from backend.text import clean_text
 from backend.tickets.queue import PHONE_SQL, phone_digits
 
 # Columns that hold a customer id without a declared foreign key.
@@ -56,7 +57,7 @@ def customer_references() -> list[tuple[str, str]]:
 async def search_customers(db: Database, actor: Actor, q: str, *, limit: int = 50) -> list[Row]:
     """Customers matching ``q`` in name, phone (any format) or a property address."""
     cond, args = scope_customers(actor, "c")
-    text = (q or "").strip()[:100]
+    text = clean_text(q or "").strip()[:100]
     where = [cond, "c.merged_into_id IS NULL"]
     if text:
         args.append(f"%{text.lower()}%")

@@ -18,6 +18,7 @@ from typing import Any
 from backend import clock
 from backend.access import Actor, scope_tickets
 from backend.db import Database, Row
+from backend.text import clean_text
 from backend.tickets.clocks import SOON, queue_state
 from backend.tickets.services import ACTIVE_STATUSES, CATEGORIES, PRIORITIES, STATUSES
 
@@ -75,7 +76,7 @@ class QueueFilters:
             assignee="none" if params.get("assignee") == "none"
             else _uuid_text(params.get("assignee", "")),
             sla=pick("sla", SLA_STATES), warranty=pick("warranty", WARRANTY),
-            channel=pick("channel", CHANNELS), q=(params.get("q") or "").strip()[:100],
+            channel=pick("channel", CHANNELS), q=clean_text(params.get("q") or "").strip()[:100],
             sort=pick("sort", SORTS, "due"), page=page,
         )
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from litestar import Request
 
-MAX_FIELD = 20_000
+from backend.text import MAX_FIELD, clean_text
+
+__all__ = ["MAX_FIELD", "clean_text", "form_data", "form_lists", "safe_next"]
 
 
 async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -15,7 +17,7 @@ async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in form.multi_items():
         if isinstance(value, str):
-            out[key] = value[:MAX_FIELD]
+            out[key] = clean_text(value)
     return out
 
 
@@ -24,7 +26,7 @@ async def form_lists(request: Request[Any, Any, Any]) -> dict[str, list[Any]]:
     form = await request.form()
     out: dict[str, list[Any]] = {}
     for key, value in form.multi_items():
-        out.setdefault(key, []).append(value)
+        out.setdefault(key, []).append(clean_text(value) if isinstance(value, str) else value)
     return out
 
 

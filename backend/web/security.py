@@ -6,6 +6,8 @@ framing. A ``before_send`` hook, so static files, router 404s and error pages ge
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.types import Message, Scope
 
 CSP = "; ".join([
@@ -40,3 +42,19 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         existing = {name.lower() for name, _ in message.get("headers", [])}
         extra = [(k, v) for k, v in HEADERS if k not in existing]
         message["headers"] = list(message.get("headers", [])) + extra
+
+
+def strip_nul_from_query(app: Any) -> Any:
+    """ASGI middleware: NUL is never meaningful in our query strings and PostgreSQL text
+    cannot store it, so ``%00`` is removed before any handler parses a parameter."""
+
+    async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"")
+            if b"%00" in query or b"\x00" in query:
+                scope = dict(scope)  # type: ignore[assignment]
+                scope["query_string"] = (query.replace(b"%00", b"")
+                                         .replace(b"\x00", b""))
+        await app(scope, receive, send)
+
+    return middleware
