@@ -21,7 +21,7 @@ from backend.i18n import normalize_locale
 from .auth import LANG_COOKIE
 from .errors import EXCEPTION_HANDLERS
 from .pages import redirect
-from .security import add_security_headers
+from .security import add_security_headers, strip_nul_from_query
 from .templating import warm_templates
 
 
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=csrf,
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers],
+        middleware=[strip_nul_from_query],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=1024 * 1024,
