@@ -31,7 +31,7 @@ INSERTS = [
     "INSERT INTO ticket (id, number, customer_id, channel, category, priority, status, subject, "
     "description, preferred_windows, warranty_status, sla_snapshot, reopen_count, created_at, "
     "updated_at) VALUES ({p1}, {p2}, {p3}, 'portal', 'repair', 'normal', 'new', {p4}, "
-    "CAST({p4} AS TEXT), "
+    "{p6}, "
     "'[]', 'not_covered', '{{}}', 0, {p5}, {p5})",
     "INSERT INTO ticket_status_change (id, ticket_id, from_status, to_status, at) VALUES "
     "({p1}, {p2}, NULL, 'new', {p3})",
@@ -43,7 +43,7 @@ INSERTS = [
 
 
 def _sql(template: str, style: str) -> str:
-    marks = {f"p{i}": (f"?{i}" if style == "sqlite" else f"${i}") for i in range(1, 6)}
+    marks = {f"p{i}": (f"?{i}" if style == "sqlite" else f"${i}") for i in range(1, 7)}
     return template.format(**marks)
 
 
@@ -119,7 +119,8 @@ async def _raw_writer(kind: str, cid: uuid.UUID) -> Any:
             tid = str(uuid.uuid4())
             conn.execute("BEGIN IMMEDIATE")
             number = conn.execute(sqls[0]).fetchone()[0]
-            conn.execute(sqls[1], (tid, f"B{number}", customer, "橱柜门关不严", now))
+            conn.execute(sqls[1], (tid, f"B{number}", customer, "橱柜门关不严", now,
+                                   "橱柜门关不严，需要调整。"))
             conn.execute(sqls[2], (str(uuid.uuid4()), tid, now))
             conn.execute(sqls[3], (now, customer, tid, payload))
             conn.execute(sqls[4], (now, tid, payload))
@@ -136,7 +137,8 @@ async def _raw_writer(kind: str, cid: uuid.UUID) -> Any:
         tid = uuid.uuid4()
         async with pg.transaction():
             number = await pg.fetchval(sqls[0])
-            await pg.execute(sqls[1], tid, f"B{number}", cid, "橱柜门关不严", now)
+            await pg.execute(sqls[1], tid, f"B{number}", cid, "橱柜门关不严", now,
+                             "橱柜门关不严，需要调整。")
             await pg.execute(sqls[2], uuid.uuid4(), tid, now)
             await pg.execute(sqls[3], now, str(cid), str(tid), payload)
             await pg.execute(sqls[4], now, str(tid), payload)

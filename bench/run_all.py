@@ -94,8 +94,9 @@ def push(quick: bool) -> list[Row]:
     ours, base = r["ours"], r["pywebpush_baseline"]
     return [(
         "Web push fan-out to 10,000 subscriptions",
-        f"{ours['msg_per_s']:.0f} msg/s, peak {ours.get('peak_rss_mb', 0):.0f} MB",
-        f"pywebpush loop {base['msg_per_s']:.0f} msg/s",
+        f"{ours['msg_per_s']:.0f} msg/s, peak RSS {ours['rss_peak_mb']:.0f} MB "
+        f"(start {ours['rss_start_mb']:.0f} MB)",
+        f"pywebpush loop {base['msg_per_s']:.0f} msg/s, peak RSS {base['rss_peak_mb']:.0f} MB",
         f"{r['ratio']:.1f}x",
         ">= 5x, bounded memory",
         _verdict(r["ratio"] >= 5 and r["verified"]),
