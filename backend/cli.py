@@ -57,7 +57,10 @@ def _serve(host: str, port: int) -> None:
     import uvicorn
 
     uvicorn.run("backend.web.app:create_app", factory=True, host=host, port=port,
-                proxy_headers=True, log_level="info", access_log=False)
+                proxy_headers=True, log_level="info", access_log=False,
+                # Longer than any client's keep-alive expiry (httpx: 5 s), so a client never
+                # reuses a connection the server is closing at that very moment.
+                timeout_keep_alive=65)
 
 
 @main.command(help="Serve HomeLoop (portal /portal/, field app /field/, desk /desk/).")
