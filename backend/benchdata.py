@@ -343,7 +343,7 @@ async def _load_postgres(url: str, batches: Iterator[tuple[str, list[tuple]]],
             for table, rows in batches:
                 await conn.copy_records_to_table(table, records=rows, columns=COLUMNS[table])
                 loaded[table] = loaded.get(table, 0) + len(rows)
-        await conn.execute("ANALYZE")
+        await conn.execute("VACUUM ANALYZE")  # as autovacuum would: stats + visibility map
     finally:
         await conn.close()
 

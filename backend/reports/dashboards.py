@@ -92,20 +92,27 @@ async def voice(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
 async def _trend(db: Database, actor: Any, f: ReportFilter, buckets: int = 6) -> list[dict]:
     """NPS per slice of the period (equal slices of whole days), in one statement."""
     days = max(1, f.days // buckets)
-    points = []
+    slices = []
     for i in range(buckets):
         first = f.first_day + timedelta(days=i * days)
         last = f.last_day if i == buckets - 1 else first + timedelta(days=days - 1)
         if first > f.last_day:
             break
-        points.append(replace(f, period="custom", first_day=first, last_day=last))
-    out = []
-    for sub in points:  # bounded: at most ``buckets`` small statements
-        c = await counts(db, actor, sub, _m("voice.promoters voice.passives voice.detractors"))
-        out.append({"label": sub.first_day.isoformat()[5:], "value": fx.Nps(
-            c["voice.promoters"], c["voice.passives"], c["voice.detractors"]).score,
-            "n": sum(c.values())})
-    return out
+        slices.append(replace(f, period="custom", first_day=first, last_day=last))
+
+    def within(sub: ReportFilter, extra: str) -> Any:
+        return lambda sql, _f: (f"r.created_at >= {sql.arg(sub.start)} AND r.created_at < "
+                                f"{sql.arg(sub.end)} AND r.kind = 'nps' AND {extra}")
+
+    sums = []
+    for i, sub in enumerate(slices):
+        sums += [(f"p{i}", within(sub, "r.score >= 9"), "1"),
+                 (f"n{i}", within(sub, "r.score >= 7 AND r.score <= 8"), "1"),
+                 (f"d{i}", within(sub, "r.score <= 6"), "1")]
+    c = await counts(db, actor, f, _m("voice.nps_responses"), sums=sums)
+    return [{"label": sub.first_day.isoformat()[5:],
+             "value": fx.Nps(c[f"p{i}"], c[f"n{i}"], c[f"d{i}"]).score,
+             "n": c[f"p{i}"] + c[f"n{i}"] + c[f"d{i}"]} for i, sub in enumerate(slices)]
 
 
 # --- service --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from backend.i18n import gettext
 from backend.reports.filters import ReportFilter
 from backend.reports.growth import with_warranty_months
 from backend.reports.measures import MEASURES
+from backend.reports.queries import snapshot
 from backend.reports.recordsets import drill_sql
 
 PAGE_LIMIT = 500  # rows shown on the page; exports hold every row
@@ -39,7 +40,8 @@ async def drill(db: Database, actor: Any, f: ReportFilter, key: str,
     if key == "warranty.ending":
         f = await with_warranty_months(db, f)
     rs, text, args = drill_sql(actor, f, measure, groups)
-    rows = await db.fetch(text, *args)
+    async with snapshot(db):
+        rows = await db.fetch(text, *args)
     ncols = len(rs.columns)
     shown = rows if limit is None else rows[:limit]
     return DrillList(key=key, label=measure.label,

@@ -29,11 +29,19 @@ async def with_warranty_months(db: Database, f: ReportFilter) -> ReportFilter:
 
 async def warranty(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
     f = await with_warranty_months(db, f)
-    repairs_pl = await counts_by(db, actor, f, "t.product_line_id", _m("warranty.repairs"))
+    repairs = await counts_by(db, actor, f, "t.product_line_id, p.installer_lead_id",
+                              _m("warranty.repairs"))
+    repairs_pl: dict[Any, dict[str, int]] = {}
+    repairs_crew: dict[Any, dict[str, int]] = {}
+    for (line, crew), c in repairs.items():
+        for acc, k in ((repairs_pl, line), (repairs_crew, crew)):
+            slot = acc.setdefault(k, {"warranty.repairs": 0})
+            slot["warranty.repairs"] += c["warranty.repairs"]
     delivered_pl = await counts_by(db, actor, f, "pp.product_line_id", _m("warranty.delivered"))
-    repairs_crew = await counts_by(db, actor, f, "p.installer_lead_id", _m("warranty.repairs"))
     delivered_crew = await counts_by(db, actor, f, "p.installer_lead_id",
                                      _m("service.delivered"))
+    total_repairs = sum(c["warranty.repairs"] for c in repairs.values())
+    total_delivered = sum(c["service.delivered"] for c in delivered_crew.values())
     lines = await _names(db, "SELECT id, name_en AS name FROM product_line")
     crews = await _names(db, "SELECT id, name FROM staff_user WHERE role = 'technician'")
 
@@ -46,9 +54,8 @@ async def warranty(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
                                        delivered.get(k, {}).get(dkey, 0))} for k in keys]
 
     ending = (await counts(db, actor, f, _m("warranty.ending")))["warranty.ending"]
-    total = await counts(db, actor, f, _m("warranty.repairs service.delivered"))
     figs = [Figure(N_("Repairs within warranty per 100 delivered projects"),
-                   fx.per_100(total["warranty.repairs"], total["service.delivered"]), None,
+                   fx.per_100(total_repairs, total_delivered), None,
                    "num1", "warranty.repairs", invert=True),
             Figure(N_("Warranties ending in the next 90 days"), ending, None, "int",
                    "warranty.ending")]

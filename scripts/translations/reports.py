@@ -1,5 +1,5 @@
 """zh-CN translations for the dashboards (/desk/reports/)."""
-# ruff: noqa: E501, RUF001
+# ruff: noqa: E501
 ZH = {
 '%(count)s records, %(first)s to %(last)s': '共 %(count)s 条记录，%(first)s 至 %(last)s',
 '%(first)s to %(last)s, compared with the previous %(days)s days': '%(first)s 至 %(last)s，与之前 %(days)s 天对比',

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from backend import clock
 from backend.access import Actor
-from backend.reports import dashboards
+from backend.reports import dashboards, growth
 from backend.reports.drill import drill, to_csv, to_xlsx
 from backend.reports.filters import parse_filter
 from tests import factories as f
@@ -29,7 +29,8 @@ async def _world(db):  # type: ignore[no-untyped-def]
     cust = await f.make_customer(db)
     project = await f.make_project(db, customer=cust, region_id=region)
     async with db.transaction():
-        await db.execute("UPDATE project SET team_id = $1 WHERE id = $2", team_a, project["id"])
+        await db.execute("UPDATE project SET team_id = $1, accepted_on = $2 WHERE id = $3",
+                         team_a, (now - timedelta(days=100)).date(), project["id"])
         # NPS answers 10, 9, 8, 6, 3 (team A) -> 2 promoters, 1 passive, 2 detractors: NPS 0
         for n, score in enumerate((10, 9, 8, 6, 3)):
             sid = uuid.uuid4()
@@ -79,6 +80,7 @@ async def test_known_answers_and_drilldowns(db) -> None:  # type: ignore[no-unty
     assert voice["values"]["response_rate"] == pytest.approx(5 / 6)
     counts = {fig.drill: fig.value for fig in voice["counts"]}
     assert counts["voice.promoters"] == 2 and counts["voice.detractors"] == 2
+    assert sum(point["n"] for point in voice["trend"]) == 5
     service = await dashboards.service(db, actor, flt)
     figs = {fig.drill: fig for fig in service["counts"]}
     assert figs["service.created"].value == 4
@@ -88,6 +90,16 @@ async def test_known_answers_and_drilldowns(db) -> None:  # type: ignore[no-unty
     assert service["values"]["reopen"] == 0.5
     assert service["values"]["sla_response"] == pytest.approx(3 / 4)
     assert service["backlog"][0].value == 2
+    warranty = await growth.warranty(db, actor, flt)
+    assert warranty["figures"][0].value == 400.0  # 4 in-warranty repairs, 1 delivered project
+    assert sum(row["repairs"] for row in warranty["by_crew"]) == 4
+    assert (await drill(db, actor, flt, "warranty.repairs", {})).total == 4
+    assert (await drill(db, actor, flt, "service.delivered", {})).total == 1
+    assert service["values"]["per_100"] == 400.0
+    segs = {row["fig"].drill: row["fig"].value for row in await growth.segments(db, actor, flt)}
+    assert segs["growth.customers"] == 1
+    assert segs["growth.segment_referral_ready"] == 1  # latest NPS 10, answered 2 days ago
+    assert segs["growth.segment_at_risk"] == 0
     # every count drills down to exactly that many rows
     for fig in [*voice["counts"], *service["counts"], *service["backlog"]]:
         rows = await drill(db, actor, flt, fig.drill, fig.params)
