@@ -52,11 +52,12 @@ class AsgiDriver:
         self.app = app
         self.headers = headers or []
 
-    async def get(self, path: str) -> tuple[int, int]:
+    async def get(self, url: str) -> tuple[int, int]:
+        path, _, query = url.partition("?")
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
             "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
-            "query_string": b"", "root_path": "", "headers": self.headers,
+            "query_string": query.encode(), "root_path": "", "headers": self.headers,
             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
         }
         status = 0

@@ -15,6 +15,7 @@ from backend.errors import NotFound, ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
 from backend.numbers import next_number
+from backend.parsing import parse_yuan
 
 MILESTONE_STATUSES = ("pending", "in_progress", "done")
 
@@ -65,11 +66,10 @@ async def create_project(db: Database, actor: Actor, *, customer_id: uuid.UUID,
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
-        amount = round(float(contract_yuan or "0") * 100)
-        if amount < 0:
-            raise ValueError
-    except ValueError:
-        errors["contract"] = N_("Enter the contract amount in yuan.")
+        amount = parse_yuan(contract_yuan, field="contract",
+                            message=N_("Enter the contract amount in yuan."))
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
         amount = 0
     template = _uuid(template_id) if template_id else None
     if template is None:
@@ -190,12 +190,15 @@ async def raise_change_request(db: Database, actor: Actor, *, project_id: uuid.U
     errors = {}
     if not title or len(title) > 200:
         errors["title"] = N_("Enter a short title (up to 200 characters).")
+    cost = days = 0
     try:
-        cost = round(float(cost_yuan or "0") * 100)
-        days = int(schedule_days or "0")
-    except ValueError:
+        cost = parse_yuan(cost_yuan, field="cost", allow_negative=True,
+                          message=N_("Enter the cost in yuan and the delay in days."))
+        days = int((schedule_days or "0").strip())
+        if abs(days) > 3650:
+            raise ValueError
+    except (ValidationFailed, ValueError):
         errors["cost"] = N_("Enter the cost in yuan and the delay in days.")
-        cost = days = 0
     if errors:
         raise ValidationFailed(errors)
     async with db.transaction():

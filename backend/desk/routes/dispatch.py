@@ -13,6 +13,7 @@ from backend.access import Actor
 from backend.db import get_db
 from backend.errors import ValidationFailed
 from backend.i18n import N_
+from backend.parsing import parse_window
 from backend.tickets import queries
 from backend.tickets.services import default_calendar
 from backend.web.forms import form_data, form_lists
@@ -22,11 +23,7 @@ from backend.workorders import dispatch
 
 def _window(raw: str) -> tuple[datetime, datetime]:
     """``<start iso>/<end iso>`` from a slot choice."""
-    try:
-        start, end = raw.split("/", 1)
-        return datetime.fromisoformat(start), datetime.fromisoformat(end)
-    except ValueError as exc:
-        raise ValidationFailed({"window": N_("Choose a time window.")}) from exc
+    return parse_window(raw)
 
 
 async def _form(request: Request[Any, Any, Any], actor: Actor, ticket_id: UUID, *,
