@@ -13,8 +13,8 @@ from backend.web.auth import SESSION_COOKIE
 
 
 class Client(httpx.AsyncClient):
-    def __init__(self, app: Any, **kwargs: Any) -> None:
-        super().__init__(transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 5000)),
+    def __init__(self, app: Any, *, ip: str = "127.0.0.1", **kwargs: Any) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app, client=(ip, 5000)),
                          base_url="http://testserver", follow_redirects=False,
                          headers={"Accept-Language": "en"}, **kwargs)
 
