@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from backend import clock
-from backend.access import Actor, require, scope_customers, scope_projects
+from backend.access import Actor, require, scope_projects
 from backend.audit import services as audit
+from backend.customers.queries import get_customer
 from backend.db import Database, Row
 from backend.errors import NotFound, ValidationFailed
 from backend.events import outbox
@@ -77,10 +78,7 @@ async def create_project(db: Database, actor: Actor, *, customer_id: uuid.UUID,
     if errors:
         raise ValidationFailed(errors)
     async with db.transaction():
-        cond, args = scope_customers(actor, "c", start=2)
-        if not await db.fetchval(f"SELECT count(*) AS n FROM customer c WHERE c.id = $1 AND "
-                                 f"{cond}", customer_id, *args):
-            raise NotFound()
+        await get_customer(db, actor, customer_id)  # the authorization layer's getter: 404
         stages = await db.fetch("SELECT * FROM template_stage WHERE template_id = $1 ORDER BY "
                                 "position", template)
         if not stages:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 
 from backend import clock
-from backend.access import Actor, require, scope_customers, scope_projects
+from backend.access import Actor, require, scope_projects
 from backend.audit import services as audit
+from backend.customers.queries import get_customer
 from backend.db import Database
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
 from backend.numbers import next_number
@@ -105,10 +106,7 @@ async def create_phone_ticket(db: Database, actor: Actor, *, customer_id: uuid.U
     if errors:
         raise ValidationFailed(errors)
     async with db.transaction():
-        cond, args = scope_customers(actor, "c", start=2)
-        if not await db.fetchval(f"SELECT count(*) AS n FROM customer c WHERE c.id = $1 AND "
-                                 f"{cond}", customer_id, *args):
-            raise NotFound()
+        await get_customer(db, actor, customer_id)  # the authorization layer's getter: 404
         region_id = actor.region_id
         if project_id is not None:
             region_id = await db.fetchval(

@@ -5,6 +5,7 @@ aiosmtpd server, where the tests read them, exactly as a homeowner would from th
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import re
@@ -46,7 +47,11 @@ def _free_port() -> int:
 
 @dataclass
 class Mailbox:
-    messages: list[Message] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[Message]:
+        return [email.message_from_bytes(data) for data in self.raw]
 
     def latest_code(self, to: str, *, after: int = 0, timeout: float = 10.0) -> str:
         """The 6-digit code in the newest mail to ``to`` (waits for it to arrive)."""
@@ -82,18 +87,13 @@ class LiveServer:
 def live_server() -> Iterator[LiveServer]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is missing: run scripts/ensure-chromium.sh (make test does)")
-    from aiosmtpd.controller import Controller
+    from tests.smtp import smtp_peer
 
     mailbox = Mailbox()
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            mailbox.messages.append(email.message_from_bytes(envelope.content))
-            return "250 OK"
-
-    smtp_port = _free_port()
-    smtp = Controller(Handler(), hostname="127.0.0.1", port=smtp_port)
-    smtp.start()
+    stack = contextlib.ExitStack()
+    peer = stack.enter_context(smtp_peer())
+    mailbox.raw = peer.raw
+    smtp_port = peer.port
     data_dir = Path(tempfile.mkdtemp(prefix="homeloop-e2e-"))
     port = _free_port()
     env = os.environ.copy()
@@ -134,7 +134,7 @@ def live_server() -> Iterator[LiveServer]:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-    smtp.stop()
+    stack.close()
     log.close()
 
 

@@ -80,39 +80,23 @@ def test_create_user_validates_and_creates(tmp_path: Path) -> None:
 
 
 async def test_sign_in_code_arrives_by_real_smtp(db) -> None:
-    from aiosmtpd.controller import Controller
+
+    from dataclasses import replace
 
     from backend.accounts.senders import SmtpSender
     from backend.config import get_settings
+    from tests.smtp import smtp_peer
 
-    received: list[bytes] = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope.content)
-            return "250 OK"
-
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        from dataclasses import replace
-
-        settings = replace(get_settings(), smtp_host="127.0.0.1",
-                           smtp_port=port)
+    with smtp_peer() as peer:
+        settings = replace(get_settings(), smtp_host="127.0.0.1", smtp_port=peer.port)
         sender = SmtpSender(settings)
         await sender.send(channel="email", target="mei@example.com", code="123456",
                           locale="zh_CN")
         for _ in range(50):
-            if received:
+            if peer.raw:
                 break
             await asyncio.sleep(0.05)
-    finally:
-        controller.stop()
+    received = peer.raw
     assert received
     from email import message_from_bytes
     from email.header import decode_header, make_header

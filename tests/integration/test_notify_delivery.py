@@ -4,7 +4,6 @@ hours, the daily cap and digest, dedup, mute and the survey governor — on a mo
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from backend.rules.shipped import seed_rules
 from tests import factories as f
 from tests.notify_kit import RecordingSms, channels, deliveries, emit, inbox, run, set_quiet
 from tests.pushpeer import PushPeer, Reply
+from tests.smtp import smtp_peer
 
 pytestmark = pytest.mark.integration
 NOON = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 12:00 Shanghai
@@ -28,24 +28,8 @@ NIGHT = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 23:00 Shanghai
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, list[bytes]]]:
-    from aiosmtpd.controller import Controller
-
-    received: list[bytes] = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-            received.append(envelope.content)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
+    with smtp_peer() as peer:
+        yield peer.port, peer.raw
 
 
 @pytest.fixture
