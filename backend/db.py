@@ -18,6 +18,7 @@ columns travel as text on both (no asyncpg codec), decoded by the caller.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import contextvars
@@ -53,13 +54,14 @@ class _Tx:
 _current: contextvars.ContextVar[_Tx | None] = contextvars.ContextVar("db_tx", default=None)
 
 
-class Database:
+class Database(abc.ABC):
     """The one database handle of a process. Create with :func:`connect`."""
 
     kind: str
 
+    @abc.abstractmethod
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        raise NotImplementedError
+        """Implemented by each database kind."""
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
         rows = await self.fetch(sql, *args)
@@ -71,20 +73,24 @@ class Database:
             return None
         return next(iter(row.values()))
 
+    @abc.abstractmethod
     async def execute(self, sql: str, *args: Any) -> None:
-        raise NotImplementedError
+        """Implemented by each database kind."""
 
+    @abc.abstractmethod
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
+        """Implemented by each database kind."""
 
+    @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
-        raise NotImplementedError
+        """Implemented by each database kind."""
 
     async def ping(self) -> None:
         await self.fetchval("SELECT 1 AS ok")
 
+    @abc.abstractmethod
     async def close(self) -> None:
-        raise NotImplementedError
+        """Implemented by each database kind."""
 
     @staticmethod
     def in_transaction() -> bool:
