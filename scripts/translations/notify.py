@@ -130,4 +130,5 @@ ZH = {
 'Topic: %(category)s': '类别：%(category)s',
 'Muted. You will still find these messages here in your inbox, but we will not send them to your phone or e-mail.': '已静音。您仍可在消息中心看到此类消息，但我们不会再推送到手机或邮箱。',
 'Stop sending this kind of message to your phone and e-mail?': '不再把此类消息推送到您的手机和邮箱？',
+    "Team replied to a repair request → homeowner": "团队回复了报修 → 业主",
 }

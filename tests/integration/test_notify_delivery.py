@@ -276,3 +276,29 @@ async def test_one_survey_per_household_in_30_days(db, home) -> None:
     assert await survey_blocked(db, customer_id=member["id"],
                                 trigger="recovery_resolved") is None
     assert await survey_blocked(db, customer_id=member["id"], trigger="ticket_replied")
+
+
+async def test_internal_notes_never_reach_push_inbox_or_email(db, home, peer, smtp) -> None:
+    """A desk agent's internal note and public reply go through the real desk service and
+    the worker: the homeowner gets the reply, and no payload, inbox entry or e-mail ever
+    carries the note."""
+    from backend.tickets import services as desk
+
+    port, received = smtp
+    sub = await subscribe(db, home, peer)
+    ticket = await f.make_ticket(db, customer=home["customer"], project=home["project"],
+                                 internal_text="seed")
+    manager = await f.make_staff(db, role="manager")
+    agent = Actor(kind="staff", id=manager["id"], role="manager")
+    secret = "SECRET-INTERNAL-7f3a customer is difficult"
+    with clock.frozen(NOON):
+        await desk.add_message(db, agent, ticket_id=ticket["id"], body=secret, internal=True)
+        await desk.add_message(db, agent, ticket_id=ticket["id"], body="We come on Monday.",
+                               internal=False)
+        await run(db, channels(smtp_port=port))
+    payloads = [str(m.payload) for m in peer.received_for(sub)]
+    notes = await inbox(db, home["customer"]["id"])
+    mails = [message_from_bytes(raw).as_string() for raw in received]
+    assert notes, "the public reply reaches the homeowner"
+    for text in payloads + [str(n) for n in notes] + mails:
+        assert "SECRET-INTERNAL" not in text

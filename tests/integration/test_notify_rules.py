@@ -268,3 +268,23 @@ async def test_acceptance_signed_and_repair_resolved_send_governed_surveys(db, h
                               "ORDER BY trigger", cid, other["id"])
     assert [(t["trigger"], t["kind"]) for t in triggers] == [("acceptance_signed", "nps"),
                                                             ("repair_resolved", "csat")]
+
+
+async def test_public_reply_notifies_the_homeowner_internal_note_does_not(db, home) -> None:
+    from backend.access import Actor
+    from backend.tickets import services as desk
+
+    ticket = await f.make_ticket(db, customer=home["customer"], project=home["project"],
+                                 region_id=home["region"])
+    agent = Actor(kind="staff", id=home["pm"]["id"], role="project_manager",
+                  region_id=home["region"])
+    with clock.frozen(NOON):
+        await desk.add_message(db, agent, ticket_id=ticket["id"], body="note", internal=True)
+        await run(db)
+        assert kinds(await inbox(db, home["customer"]["id"])) == []
+        await desk.add_message(db, agent, ticket_id=ticket["id"], body="Monday 9:00",
+                               internal=False)
+        await run(db)
+    got = await inbox(db, home["customer"]["id"])
+    assert kinds(got) == ["ticket_update"]
+    assert got[0]["link"].startswith("/portal/tickets/")
