@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -66,6 +67,16 @@ class DuckDatabase(Database):
 
     async def close(self) -> None:
         self.conn.close()
+
+    # The reference engine only answers the dashboards' reads; any write is a bug here.
+    async def execute(self, sql: str, *args: Any) -> None:
+        raise PermissionError("the DuckDB reference is read-only")
+
+    async def executemany(self, sql: str, rows: Any) -> None:
+        raise PermissionError("the DuckDB reference is read-only")
+
+    def transaction(self) -> Any:
+        return contextlib.nullcontext()
 
 
 def load_duckdb(sqlite_path: Path) -> tuple[DuckDatabase, float]:
