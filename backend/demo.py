@@ -34,6 +34,7 @@ from backend.demo_data import (
 )
 from backend.media.pipeline import process_photo
 from backend.media.storage_access import get_storage
+from backend.reports import facts
 from backend.rules.shipped import seed_rules
 from backend.tickets.admin import seed_desk_demo
 
@@ -132,6 +133,7 @@ async def seed_demo(db: Database, *, photos: bool = True) -> dict[str, str]:
         await seed_rules(db)  # the shipped, editable notification rules
         if photos:
             stored = await _seed_photos(db, rng, now, projects, staff)
+        await facts.rebuild(db)  # rows above were inserted directly, not through services
         work_orders = await db.fetchval("SELECT count(*) AS n FROM work_order")
         for kind, value in (("ticket", 260030), ("work_order", work_orders),
                             ("project", len(projects))):

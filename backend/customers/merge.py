@@ -20,6 +20,7 @@ from backend.customers.rules import normalize_phone
 from backend.db import Database, Row
 from backend.errors import NotFound, ValidationFailed
 from backend.i18n import N_
+from backend.reports import facts
 from backend.text import clean_text
 from backend.tickets.queue import PHONE_SQL, phone_digits
 
@@ -141,6 +142,8 @@ async def merge_customers(db: Database, actor: Actor, *, keep_id: uuid.UUID,
         if not keep["email"] and dup["email"]:
             await db.execute("UPDATE customer SET email = $2 WHERE id = $1", keep_id,
                              dup["email"])
+        await facts.refresh_customers(db, keep_id, duplicate_id, keep["referrer_id"],
+                                      dup["referrer_id"])
         await db.execute("DELETE FROM user_session WHERE realm = 'customer' AND "
                          "subject_id = $1", duplicate_id)
         await audit.record(db, actor=actor, action="customer.merged", object_type="customer",

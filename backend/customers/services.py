@@ -13,6 +13,7 @@ from backend.db import Database, Row
 from backend.errors import NotFound, ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
+from backend.reports import facts
 
 RELATIONS = ("spouse", "parent", "child", "family", "other")
 LANGUAGES = ("zh_CN", "en")
@@ -50,6 +51,7 @@ async def invite_household_member(
                 "source, referrer_id, consent_service, consent_marketing, created_at) VALUES "
                 "($1, $2, $3, $4, $5, '[]', 'standard', 'household', $6, TRUE, FALSE, $7)",
                 member_id, clean_name or e164, e164, actor.locale, actor.timezone, actor.id, now)
+            await facts.refresh_customers(db, actor.id)
         else:
             member_id = member["id"]
         active = await db.fetchval(

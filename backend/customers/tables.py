@@ -2,8 +2,10 @@
 
 from piccolo.columns import (
     UUID,
+    BigInt,
     Boolean,
     ForeignKey,
+    Integer,
     Real,
     Text,
     Timestamptz,
@@ -31,6 +33,12 @@ class Customer(Table):
     quiet_end = Varchar(length=5, null=True, default="08:00")
     merged_into = ForeignKey("self", db_column_name="merged_into_id", null=True)
     created_at = Timestamptz()
+    # Report facts (backend/reports/facts.py), maintained with the records they derive from.
+    last_touch_at = Timestamptz(null=True, default=None)
+    latest_nps = Integer(null=True, default=None)
+    project_count = Integer(default=0)
+    contract_value_fen = BigInt(default=0)
+    referral_count = Integer(default=0)
 
     @classmethod
     def get_readable(cls) -> Readable:

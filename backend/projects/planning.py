@@ -17,6 +17,7 @@ from backend.events import outbox
 from backend.i18n import N_
 from backend.numbers import next_number
 from backend.parsing import parse_yuan
+from backend.reports import facts
 
 MILESTONE_STATUSES = ("pending", "in_progress", "done")
 
@@ -106,6 +107,7 @@ async def create_project(db: Database, actor: Actor, *, customer_id: uuid.UUID,
                 stage["name_en"], day, end, stage["customer_visible"],
                 stage["requires_signoff"])
             day = end + timedelta(days=1)
+        await facts.refresh_customers(db, customer_id)
         await audit.record(db, actor=actor, action="project.created", object_type="project",
                            object_id=pid, after={"number": number, "template": template,
                                                  "stages": len(stages)})

@@ -11,14 +11,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from backend import clock
 from backend.db import Database
 from backend.i18n import N_
 from backend.reports import formulas as fx
 from backend.reports.filters import ReportFilter
 from backend.reports.measures import FUNNEL, FUNNEL_LABELS, MEASURES, SEGMENTS
-from backend.reports.recordsets import RECORDSETS, base, counts, counts_by
-from backend.tickets.calendar_data import BusinessCalendar
+from backend.reports.recordsets import (
+    RECORDSETS,
+    base,
+    counts,
+    counts_by,
+    counts_pair,
+    days_late,
+    spanning,
+)
 
 
 @dataclass
@@ -42,9 +48,8 @@ def _m(keys: str) -> list[Any]:
 
 async def _both(db: Database, actor: Any, f: ReportFilter, keys: str,
                 **kw: Any) -> tuple[dict[str, int], dict[str, int]]:
-    now = await counts(db, actor, f, _m(keys), **kw)
-    before = await counts(db, actor, f.previous(), _m(keys), **kw)
-    return now, before
+    """The measures for the period and the previous one (one scan of both)."""
+    return await counts_pair(db, actor, f, _m(keys), **kw)
 
 
 # --- customer voice -------------------------------------------------------------------------
@@ -68,7 +73,8 @@ def _voice_values(c: dict[str, int], s: dict[str, int]) -> dict[str, float | Non
 
 
 async def voice(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
-    c, cp = await _both(db, actor, f, _VOICE, sums=_VOICE_SUMS)
+    slices, trend_sums = _trend_slices(f)
+    c, cp = await _both(db, actor, f, _VOICE, sums=_VOICE_SUMS, extra=trend_sums)
     s, sp = await _both(db, actor, f, "voice.sent voice.answered")
     v, vp = _voice_values(c, s), _voice_values(cp, sp)
     figs = [
@@ -85,12 +91,16 @@ async def voice(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
         "voice.promoters", "voice.passives", "voice.detractors", "voice.resurveyed",
         "voice.recovered")] + [Figure(MEASURES[k].label, s[k], sp[k], "int", k)
                               for k in ("voice.sent", "voice.answered")]
-    trend = await _trend(db, actor, f)
+    trend = [{"label": sub.first_day.isoformat()[5:],
+              "value": fx.Nps(c[f"p{i}"], c[f"n{i}"], c[f"d{i}"]).score,
+              "n": c[f"p{i}"] + c[f"n{i}"] + c[f"d{i}"]} for i, sub in enumerate(slices)]
     return {"figures": figs, "counts": counts_, "trend": trend, "values": v}
 
 
-async def _trend(db: Database, actor: Any, f: ReportFilter, buckets: int = 6) -> list[dict]:
-    """NPS per slice of the period (equal slices of whole days), in one statement."""
+def _trend_slices(f: ReportFilter, buckets: int = 6
+                  ) -> tuple[list[ReportFilter], list[tuple[str, Any, str]]]:
+    """NPS per slice of the period (equal slices of whole days): the slices and the
+    promoter / passive / detractor totals to count for each."""
     days = max(1, f.days // buckets)
     slices = []
     for i in range(buckets):
@@ -104,15 +114,12 @@ async def _trend(db: Database, actor: Any, f: ReportFilter, buckets: int = 6) ->
         return lambda sql, _f: (f"r.created_at >= {sql.arg(sub.start)} AND r.created_at < "
                                 f"{sql.arg(sub.end)} AND r.kind = 'nps' AND {extra}")
 
-    sums = []
+    sums: list[tuple[str, Any, str]] = []
     for i, sub in enumerate(slices):
         sums += [(f"p{i}", within(sub, "r.score >= 9"), "1"),
                  (f"n{i}", within(sub, "r.score >= 7 AND r.score <= 8"), "1"),
                  (f"d{i}", within(sub, "r.score <= 6"), "1")]
-    c = await counts(db, actor, f, _m("voice.nps_responses"), sums=sums)
-    return [{"label": sub.first_day.isoformat()[5:],
-             "value": fx.Nps(c[f"p{i}"], c[f"n{i}"], c[f"d{i}"]).score,
-             "n": c[f"p{i}"] + c[f"n{i}"] + c[f"d{i}"]} for i, sub in enumerate(slices)]
+    return slices, sums
 
 
 # --- service --------------------------------------------------------------------------------
@@ -124,53 +131,61 @@ _BACKLOG = ("service.backlog service.age_1d service.age_3d service.age_7d servic
             "service.age_old")
 
 
-async def business_calendar(db: Database) -> BusinessCalendar:
-    """The company's default calendar (as the desk edits it), else China's statutory one."""
-    import json
-
-    row = await db.fetchrow("SELECT data FROM business_calendar WHERE is_default = TRUE "
-                            "ORDER BY name LIMIT 1")
-    if row and row["data"] and row["data"] != "{}":
-        return BusinessCalendar.from_dict(json.loads(row["data"]))
-    return BusinessCalendar.china_default((2026, 2027))
+Quantiles = dict[str, tuple[int | None, int | None]]  # measure -> (median, p90) in seconds
 
 
-async def durations(db: Database, actor: Any, f: ReportFilter, cal: BusinessCalendar
-                    ) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-    """Sorted business seconds created → first response and created → resolved, for the
-    period and the previous one (one statement over both)."""
-    prev = f.previous()
-    both = replace(f, period="custom", first_day=prev.first_day)
-    sql = base(actor, both, RECORDSETS["tickets"])
+async def durations(db: Database, actor: Any, f: ReportFilter) -> tuple[Quantiles, Quantiles]:
+    """Median and p90 business seconds created -> first response and created -> resolved,
+    for the period and the previous one, from the durations stored on each ticket
+    (backend/reports/facts.py). PostgreSQL computes the nearest-rank percentiles itself
+    (``percentile_disc`` is nearest-rank); elsewhere the values are sorted here."""
+    sql = base(actor, spanning(f), RECORDSETS["tickets"])
+    now = f"t.created_at >= {sql.arg(f.start)}"
+    source, where = RECORDSETS["tickets"].source, sql.clause
+    if db.kind == "postgres":
+        parts = [f"percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.{col}) FILTER "
+                 f"(WHERE {'' if tag == 'n' else 'NOT '}({now})) AS {tag}_{col}"
+                 for tag in ("n", "p") for col in ("first_response_bs", "resolution_bs")]
+        row = await db.fetchrow(f"SELECT {', '.join(parts)} FROM {source} WHERE {where}",
+                                *sql.args)
+        assert row is not None
+
+        def pick(tag: str, col: str) -> tuple[int | None, int | None]:
+            value = row[f"{tag}_{col}"]
+            return (None, None) if value is None else (value[0], value[1])
+
+        return tuple(  # type: ignore[return-value]
+            {"first_response": pick(tag, "first_response_bs"),
+             "resolution": pick(tag, "resolution_bs")} for tag in ("n", "p"))
     rows = await db.fetch(
-        "SELECT t.created_at AS c, t.first_responded_at AS r, t.resolved_at AS s FROM "
-        f"{RECORDSETS['tickets'].source} WHERE {sql.clause} AND "
-        "(t.first_responded_at IS NOT NULL OR t.resolved_at IS NOT NULL)", *sql.args)
-    bc = fx.BusinessClock(cal, prev.first_day - timedelta(days=2),
-                          max(f.last_day, clock.now().date()) + timedelta(days=2))
-    at, split = bc.at, f.start
-    out: tuple[dict[str, list[int]], dict[str, list[int]]] = (
-        {"first_response": [], "resolution": []}, {"first_response": [], "resolution": []})
+        f"SELECT CASE WHEN {now} THEN 1 ELSE 0 END AS is_now, t.first_response_bs AS fr, "
+        f"t.resolution_bs AS rs FROM {source} WHERE {where} AND "
+        "(t.first_response_bs IS NOT NULL OR t.resolution_bs IS NOT NULL)", *sql.args)
+    values: dict[int, dict[str, list[int]]] = {1: {"fr": [], "rs": []}, 0: {"fr": [], "rs": []}}
     for row in rows:
-        target = out[0] if row["c"] >= split else out[1]
-        origin = at(row["c"])
-        if row["r"] is not None:
-            target["first_response"].append(max(0, at(row["r"]) - origin))
-        if row["s"] is not None:
-            target["resolution"].append(max(0, at(row["s"]) - origin))
-    for part in out:
-        for values in part.values():
-            values.sort()
-    return out
+        for key in ("fr", "rs"):
+            if row[key] is not None:
+                values[int(row["is_now"])][key].append(int(row[key]))
+    out = []
+    for period in (1, 0):
+        q: Quantiles = {}
+        for name, key in (("first_response", "fr"), ("resolution", "rs")):
+            ordered = sorted(values[period][key])
+            q[name] = (fx.median(ordered), fx.percentile(ordered, 90))  # type: ignore[assignment]
+        out.append(q)
+    return out[0], out[1]
 
 
-def _service_values(c: dict[str, int], d: dict[str, list[int]], delivered: int) -> dict:
-    hours = {k: [x / 3600 for x in v] for k, v in d.items()}
+def _hours(seconds: int | None) -> float | None:
+    return None if seconds is None else seconds / 3600
+
+
+def _service_values(c: dict[str, int], d: Quantiles, delivered: int) -> dict:
     return {
-        "frt_median": fx.median(hours["first_response"]),
-        "frt_p90": fx.percentile(hours["first_response"], 90),
-        "res_median": fx.median(hours["resolution"]),
-        "res_p90": fx.percentile(hours["resolution"], 90),
+        "frt_median": _hours(d["first_response"][0]),
+        "frt_p90": _hours(d["first_response"][1]),
+        "res_median": _hours(d["resolution"][0]),
+        "res_p90": _hours(d["resolution"][1]),
         "sla_response": fx.rate(c["service.response_met"], c["service.response_due"]),
         "sla_resolution": fx.rate(c["service.resolution_met"], c["service.resolution_due"]),
         "fcr": fx.rate(c["service.fcr"], c["service.resolved"]),
@@ -183,7 +198,7 @@ async def service(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
     c, cp = await _both(db, actor, f, _SERVICE)
     backlog = await counts(db, actor, f, _m(_BACKLOG))
     delivered = (await counts(db, actor, f, _m("service.delivered")))["service.delivered"]
-    now_d, prev_d = await durations(db, actor, f, await business_calendar(db))
+    now_d, prev_d = await durations(db, actor, f)
     v = _service_values(c, now_d, delivered)
     vp = _service_values(cp, prev_d, delivered)
     figs = [
@@ -215,26 +230,17 @@ async def service(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
 # --- delivery -------------------------------------------------------------------------------
 
 async def delivery(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
+    late = days_late(db, "m.actual_end", "m.planned_end")
     per_stage = await counts_by(db, actor, f, "m.code",
-                                _m("delivery.due delivery.on_time delivery.late"))
-    sql = base(actor, f, RECORDSETS["milestones"])
-    rows = await db.fetch(
-        "SELECT m.code AS code, m.planned_end AS planned, m.actual_end AS actual, "
-        f"COUNT(*) AS n FROM {RECORDSETS['milestones'].source} WHERE {sql.clause} "
-        "AND m.actual_end IS NOT NULL GROUP BY m.code, m.planned_end, m.actual_end", *sql.args)
-    delay: dict[str, list[int]] = {}
-    for r in rows:
-        late = max(0, (_d(r["actual"]) - _d(r["planned"])).days)
-        acc = delay.setdefault(r["code"], [0, 0])
-        acc[0] += late * r["n"]
-        acc[1] += r["n"]
+                                _m("delivery.due delivery.on_time delivery.late"),
+                                sums=[("delay_days", "m.actual_end IS NOT NULL", late),
+                                      ("done", "m.actual_end IS NOT NULL", "1")])
     stages = []
     for code, c in sorted(per_stage.items(), key=lambda kv: _stage_order(kv[0])):
-        total, n = delay.get(code, [0, 0])
         stages.append({"code": code, "due": c["delivery.due"], "on_time": c["delivery.on_time"],
                        "late": c["delivery.late"],
                        "rate": fx.rate(c["delivery.on_time"], c["delivery.due"]),
-                       "avg_delay": fx.mean(total, n)})
+                       "avg_delay": fx.mean(c["delay_days"], c["done"])})
     acc = await counts(db, actor, f, _m("delivery.acceptances delivery.participated"))
     defects = (await counts(db, actor, f, _m("delivery.defects")))["delivery.defects"]
     photos = (await counts(db, actor, f, _m("delivery.photos")))["delivery.photos"]

@@ -13,7 +13,7 @@ from backend.reports import formulas as fx
 from backend.reports.dashboards import Figure, _both, _d, _m, delivery, service, voice
 from backend.reports.filters import ReportFilter
 from backend.reports.measures import FUNNEL, FUNNEL_LABELS, MEASURES, SEGMENTS
-from backend.reports.recordsets import RECORDSETS, base, counts, counts_by
+from backend.reports.recordsets import RECORDSETS, base, counts, counts_by, spanning
 
 
 async def _names(db: Database, sql: str) -> dict[Any, str]:
@@ -66,18 +66,15 @@ async def warranty(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
 
 
 async def growth(db: Database, actor: Any, f: ReportFilter) -> dict[str, Any]:
-    keys = "growth.lead " + " ".join(f"growth.{c}" for c in FUNNEL)
-    c, cp = await _both(db, actor, f, keys)
+    c, cp, cycle = await _funnel(db, actor, f)
     steps, prev = [], c["growth.lead"]
     for code in ("lead", *FUNNEL):
         n = c[f"growth.{code}"]
         steps.append({"code": code, "label": FUNNEL_LABELS[code], "n": n,
                       "previous": cp[f"growth.{code}"], "drill": f"growth.{code}",
-                      "step_rate": fx.rate(n, prev), "overall": fx.rate(n, c["growth.lead"])})
+                      "step_rate": fx.rate(n, prev), "overall": fx.rate(n, c["growth.lead"]),
+                      "cycle_days": cycle.get(code)})
         prev = n
-    cycle = await _cycle_days(db, actor, f)
-    for step in steps:
-        step["cycle_days"] = cycle.get(step["code"])
     r, rp = await _both(db, actor, f, "growth.referred growth.referred_converted")
     figs = [Figure(MEASURES[k].label, r[k], rp[k], "int", k)
             for k in ("growth.referred", "growth.referred_converted")]
@@ -103,23 +100,39 @@ async def segments(db: Database, actor: Any, f: ReportFilter) -> list[dict[str, 
     return out
 
 
-async def _cycle_days(db: Database, actor: Any, f: ReportFilter) -> dict[str, float | None]:
-    """Mean days from lead (project created, local day) to each funnel stage's actual end."""
-    sql = base(actor, f, RECORDSETS["projects"])
+async def _funnel(db: Database, actor: Any, f: ReportFilter
+                  ) -> tuple[dict[str, int], dict[str, int], dict[str, float | None]]:
+    """The funnel for the period and the previous one, and the cycle times of the period,
+    from one read of the leads and their completed stage milestones.
+
+    Counts are those of the measures ``growth.<stage>`` (a lead counts once per stage it
+    completed: the drill-down's EXISTS); cycle time is the mean days from the lead's local
+    creation day to each completed stage milestone's ``actual_end``.
+    """
+    sql = base(actor, spanning(f), RECORDSETS["projects"])
     codes = ", ".join(f"'{c}'" for c in FUNNEL)
     rows = await db.fetch(
-        "SELECT p.created_at AS created, mf.code AS code, mf.actual_end AS done FROM "
-        f"{RECORDSETS['projects'].source} JOIN milestone mf ON mf.project_id = p.id "
-        f"WHERE {sql.clause} AND mf.code IN ({codes}) AND mf.status = 'done' "
-        "AND mf.actual_end IS NOT NULL", *sql.args)
-    zone = f.start.tzinfo
+        "SELECT p.id AS id, p.created_at AS created, mf.code AS code, mf.actual_end AS done "
+        f"FROM {RECORDSETS['projects'].source} LEFT JOIN milestone mf ON mf.project_id = p.id "
+        f"AND mf.code IN ({codes}) AND mf.status = 'done' WHERE {sql.clause}", *sql.args)
+    zone, split = f.start.tzinfo, f.start
+    seen: tuple[dict[str, set], dict[str, set]] = ({}, {})
     acc: dict[str, list[int]] = {}
     for row in rows:
-        days = (_d(row["done"]) - row["created"].astimezone(zone).date()).days
-        pair = acc.setdefault(row["code"], [0, 0])
-        pair[0] += max(0, days)
-        pair[1] += 1
-    return {code: fx.mean(total, n) for code, (total, n) in acc.items()}
+        is_now = row["created"] >= split
+        part = seen[0 if is_now else 1]
+        part.setdefault("lead", set()).add(row["id"])
+        if row["code"] is None:
+            continue
+        part.setdefault(row["code"], set()).add(row["id"])
+        if is_now and row["done"] is not None:
+            days = (_d(row["done"]) - row["created"].astimezone(zone).date()).days
+            pair = acc.setdefault(row["code"], [0, 0])
+            pair[0] += max(0, days)
+            pair[1] += 1
+    now, before = ({f"growth.{code}": len(part.get(code, ())) for code in ("lead", *FUNNEL)}
+                   for part in seen)
+    return now, before, {code: fx.mean(total, n) for code, (total, n) in acc.items()}
 
 
 async def wall(db: Database, actor: Any, f: ReportFilter) -> list[Figure]:

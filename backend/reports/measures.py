@@ -31,8 +31,8 @@ def _age(lo_days: int | None, hi_days: int | None) -> object:
 
 
 _RESOLVED = "t.resolved_at IS NOT NULL"
-_FCR = (f"{_RESOLVED} AND t.reopen_count = 0 AND (SELECT COUNT(*) FROM work_order w "
-        "WHERE w.ticket_id = t.id) <= 1")
+# visit_count is the ticket's number of work orders, kept by the services (reports/facts.py).
+_FCR = f"{_RESOLVED} AND t.reopen_count = 0 AND t.visit_count <= 1"
 _WARRANTY_REPAIR = "t.category = 'repair' AND t.warranty_status = 'in_warranty'"
 
 _ALL = [
@@ -53,7 +53,8 @@ _ALL = [
             "r.kind = 'nps' AND r.score <= 6 AND " + _LATER_NPS.format(
                 extra=" AND r2.score >= 7")),
     Measure("voice.sent", N_("Surveys sent"), "surveys"),
-    Measure("voice.answered", N_("Surveys answered"), "surveys", "r.id IS NOT NULL"),
+    # A survey's used_at is stamped in the transaction that stores its one answer.
+    Measure("voice.answered", N_("Surveys answered"), "surveys", "s.used_at IS NOT NULL"),
     # service
     Measure("service.created", N_("Tickets created"), "tickets"),
     Measure("service.responded", N_("Responded"), "tickets", "t.first_responded_at IS NOT NULL"),

@@ -22,6 +22,7 @@ from backend.db import Database, Row
 from backend.errors import InvalidTransition, ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
+from backend.reports import facts
 
 LINK_TTL = timedelta(days=14)
 COMMENT_WINDOW = timedelta(days=1)
@@ -131,6 +132,7 @@ async def answer_survey(
             "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             response_id, survey["id"], survey["customer_id"], survey["kind"], score_value,
             text, now)
+        await facts.refresh_customers(db, survey["customer_id"])
         payload = {"survey_id": survey["id"], "customer_id": survey["customer_id"],
                    "kind": survey["kind"], "score": score_value,
                    "project_id": survey["project_id"], "ticket_id": survey["ticket_id"],

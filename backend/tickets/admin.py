@@ -16,6 +16,7 @@ from backend.audit import services as audit
 from backend.db import Database, Row
 from backend.errors import NotFound, ValidationFailed
 from backend.i18n import N_
+from backend.reports import facts
 from backend.tickets.calendar_data import BusinessCalendar
 from backend.tickets.services import CATEGORIES, PRIORITIES
 
@@ -117,6 +118,7 @@ async def save_calendar(db: Database, actor: Actor, *, calendar_id: uuid.UUID | 
         raise ValidationFailed({"data": N_("A calendar needs some working hours.")})
     text = json.dumps(cal.to_dict(), ensure_ascii=False)
     async with db.transaction():
+        default_before = await facts.report_calendar(db)
         if is_default:
             await db.execute("UPDATE business_calendar SET is_default = FALSE")
         if calendar_id is None:
@@ -141,6 +143,8 @@ async def save_calendar(db: Database, actor: Actor, *, calendar_id: uuid.UUID | 
                            after={"name": name, "is_default": is_default,
                                   "holidays": len(cal.holidays),
                                   "makeup_workdays": len(cal.makeup_workdays)})
+        # Reported business durations follow the default calendar: recount the ones it moves.
+        await facts.recalendar(db, default_before, await facts.report_calendar(db))
     return calendar_id
 
 

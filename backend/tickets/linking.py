@@ -14,6 +14,7 @@ from backend.errors import ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
 from backend.numbers import next_number
+from backend.reports import facts
 from backend.tickets.services import (
     CATEGORIES,
     PRIORITIES,
@@ -77,6 +78,7 @@ async def merge_tickets(db: Database, actor: Actor, *, duplicate_id: uuid.UUID,
         await _change_status(db, actor, dup, "closed")
         await db.execute("UPDATE ticket SET merged_into_id = $2 WHERE id = $1",
                          duplicate_id, into_id)
+        await facts.refresh_ticket(db, into_id)
         await audit.record(db, actor=actor, action="ticket.merged", object_type="ticket",
                            object_id=duplicate_id, after={"into": into_id,
                                                           "into_number": into["number"]})
@@ -129,6 +131,7 @@ async def create_phone_ticket(db: Database, actor: Actor, *, customer_id: uuid.U
             sla["first_response_due"], sla["resolution_due"], now)
         await record_status_change(db, ticket_id=ticket_id, from_status=None, to_status="new",
                                    at=now)
+        await facts.refresh_customers(db, customer_id)
         await audit.record(db, actor=actor, action="ticket.created", object_type="ticket",
                            object_id=ticket_id, after={"number": number, "channel": "phone"})
         await outbox.emit(db, kind="ticket.created", aggregate_type="ticket",

@@ -28,6 +28,7 @@ from backend.db import Database, Row
 from backend.errors import InvalidTransition, NotFound, ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
+from backend.reports import facts
 from backend.tickets import clocks
 from backend.tickets.calendar_data import BusinessCalendar
 
@@ -104,6 +105,7 @@ async def refresh_sla(db: Database, ticket_id: uuid.UUID) -> None:
     await db.execute("UPDATE ticket SET first_response_due = $2, resolution_due = $3 "
                      "WHERE id = $1", ticket_id, dues["first_response_due"],
                      dues["resolution_due"])
+    await facts.refresh_ticket(db, ticket_id)
 
 
 async def record_status_change(db: Database, *, ticket_id: uuid.UUID, from_status: str | None,

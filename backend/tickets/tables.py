@@ -63,6 +63,10 @@ class Ticket(Table):
     resolved_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     reopen_count = Integer(default=0)
+    # Report facts (backend/reports/facts.py), maintained with the columns they derive from.
+    first_response_bs = Integer(null=True, default=None)
+    resolution_bs = Integer(null=True, default=None)
+    visit_count = Integer(default=0)
     merged_into_id = UUID(null=True, default=None)
     idempotency_key = Varchar(length=64, null=True, default=None, unique=True)
     last_customer_message_at = Timestamptz(null=True, default=None)

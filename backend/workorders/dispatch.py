@@ -22,6 +22,7 @@ from backend.errors import NotFound, ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
 from backend.numbers import next_number
+from backend.reports import facts
 from backend.tickets.calendar_data import BusinessCalendar
 from backend.tickets.services import _change_status, _ticket_for_update
 
@@ -146,6 +147,7 @@ async def dispatch_work_order(db: Database, actor: Actor, *, ticket_id: uuid.UUI
             wid, number, kind, ticket["customer_id"], ticket["project_id"],
             ticket["milestone_id"], ticket_id, technician_id, window_start, window_end,
             address or "", json.dumps(checklist, ensure_ascii=False), (notes or "")[:5000], now)
+        await facts.refresh_ticket(db, ticket_id)
         await audit.record(db, actor=actor, action="work_order.dispatched",
                            object_type="work_order", object_id=wid,
                            after={"number": number, "ticket": ticket["number"],
