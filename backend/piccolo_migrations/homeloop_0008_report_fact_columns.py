@@ -1,11 +1,11 @@
 """Columns for the facts the dashboards read (see backend/reports/facts.py): business
-durations and visit counts on tickets, last touch / latest NPS / project and referral totals on
+durations, visit counts and "on a delivered project" on tickets, last touch / latest NPS / project and referral totals on
 customers. All nullable or defaulted, so adding them is instant on both databases; the next
 migration fills them.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import BigInt, Integer, Timestamptz
+from piccolo.columns.column_types import BigInt, Boolean, Integer, Timestamptz
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-25T02:00:00:000000"
@@ -16,6 +16,7 @@ COLUMNS = (
     ("Ticket", "ticket", "first_response_bs", Integer, None, True),
     ("Ticket", "ticket", "resolution_bs", Integer, None, True),
     ("Ticket", "ticket", "visit_count", Integer, 0, False),
+    ("Ticket", "ticket", "project_delivered", Boolean, False, False),
     ("Customer", "customer", "last_touch_at", Timestamptz, None, True),
     ("Customer", "customer", "latest_nps", Integer, None, True),
     ("Customer", "customer", "project_count", Integer, 0, False),

@@ -14,8 +14,8 @@ DESCRIPTION = "report fact fill"
 
 TICKET_FACTS = ("merged_into_id, project_id, region_id, team_id, product_line_id, channel, "
                 "category, warranty_status, first_responded_at, first_response_due, "
-                "resolved_at, resolution_due, reopen_count, visit_count, first_response_bs, "
-                "resolution_bs")
+                "resolved_at, resolution_due, reopen_count, visit_count, project_delivered, "
+                "first_response_bs, resolution_bs")
 INDEXES = {
     # Every column the service and warranty boards count over tickets of a period, so the
     # period is read from the index alone (no table rows: ~20x fewer pages).

@@ -16,6 +16,7 @@ from backend.db import Database, Row
 from backend.errors import InvalidTransition, NotFound, ValidationFailed
 from backend.events import outbox
 from backend.i18n import N_
+from backend.reports import facts
 from backend.tickets import intake
 
 DECISIONS = {"approve": "approved", "decline": "declined"}
@@ -196,6 +197,7 @@ async def sign_off_acceptance(
             await db.execute(
                 "UPDATE project SET accepted_on = $2, current_stage = $3 WHERE id = $1",
                 project_id, today, nxt["code"] if nxt else "acceptance")
+            await facts.project_delivered(db, project_id)
             after = {"accepted_on": today, "milestone_id": milestone["id"]}
             await audit.record(db, actor=actor, action="acceptance.signed",
                                object_type="project", object_id=project_id, after=after)

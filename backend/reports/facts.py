@@ -1,20 +1,22 @@
 """Facts the dashboards read, kept next to the records they describe and changed in the same
 transaction as those records, so a dashboard never shows a stale or approximate number.
 
-* On ``ticket``: ``first_response_bs`` / ``resolution_bs`` — business seconds from creation to
-  the first public reply and to resolution, counted with the company's default calendar
+* On ``ticket``: ``first_response_bs`` / ``resolution_bs`` — business seconds from creation
+  to the first public reply and to resolution, counted with the company's default calendar
   exactly as :func:`backend.tickets.sla.business_seconds_between` counts them (the service
   board's medians and p90s become one ordered aggregate instead of replaying ~200,000 tickets
   in Python); ``visit_count`` — work orders (site visits) of the ticket, for first-contact
-  resolution.
+  resolution; ``project_delivered`` — the ticket's project is accepted (tickets per 100
+  delivered projects without joining every project).
 * On ``customer``: ``last_touch_at`` (latest ticket, survey answer or project),
   ``latest_nps`` (score of the latest NPS answer), ``project_count``, ``contract_value_fen``
   and ``referral_count`` — the segment table becomes one scan of ``customer``.
 
-Every service that changes a source calls :func:`refresh_ticket` or :func:`refresh_customers`
-inside its transaction; editing the default business calendar recomputes the durations it
-changes (:func:`recalendar`). :func:`rebuild` fills everything in bulk (migration, generated
-data) and :func:`drift` lists any stored fact that differs from its definition (tests).
+Every service that changes a source calls :func:`refresh_ticket`, :func:`project_delivered`
+or :func:`refresh_customers` inside its transaction; editing the default business calendar
+recomputes the durations it changes (:func:`recalendar`). :func:`rebuild` fills everything in
+bulk (migration, generated data) and :func:`drift` lists any stored fact that differs from
+its definition (tests).
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ CUSTOMER_FACTS = {
 }
 
 
+VISITS = "(SELECT COUNT(*) FROM work_order w WHERE w.ticket_id = {ticket})"
+DELIVERED = ("EXISTS (SELECT 1 FROM project dp WHERE dp.id = {ticket}.project_id AND "
+             "dp.accepted_on IS NOT NULL)")
+
+
 async def report_calendar(db: Database) -> BusinessCalendar:
     """The company's default calendar (as the desk edits it), else China's statutory one."""
     raw = await db.fetchval("SELECT data FROM business_calendar WHERE is_default = TRUE "
@@ -83,8 +90,14 @@ async def refresh_ticket(db: Database, ticket_id: uuid.UUID,
                                      row["resolved_at"])
     await db.execute(
         "UPDATE ticket SET first_response_bs = $2, resolution_bs = $3, visit_count = "
-        "(SELECT COUNT(*) FROM work_order w WHERE w.ticket_id = $1) WHERE id = $1",
-        ticket_id, first, resolution)
+        f"{VISITS.format(ticket='$1')}, project_delivered = {DELIVERED.format(ticket='ticket')} "
+        "WHERE id = $1", ticket_id, first, resolution)
+
+
+async def project_delivered(db: Database, project_id: uuid.UUID) -> None:
+    """The project was accepted: its tickets are now on a delivered project."""
+    await db.execute(f"UPDATE ticket SET project_delivered = {DELIVERED.format(ticket='ticket')} "
+                     "WHERE project_id = $1", project_id)
 
 
 async def refresh_customers(db: Database, *customer_ids: uuid.UUID | None) -> None:
@@ -100,9 +113,12 @@ async def rebuild(db: Database) -> None:
     async with db.transaction():
         sets = ", ".join(f"{col} = {expr}" for col, expr in CUSTOMER_FACTS.items())
         await db.execute(f"UPDATE customer AS c SET {sets}")
-        await db.execute("UPDATE ticket SET visit_count = (SELECT COUNT(*) FROM work_order w "
-                         "WHERE w.ticket_id = ticket.id) WHERE visit_count <> 0 OR id IN "
-                         "(SELECT ticket_id FROM work_order WHERE ticket_id IS NOT NULL)")
+        await db.execute(f"UPDATE ticket SET visit_count = {VISITS.format(ticket='ticket.id')} "
+                         "WHERE visit_count <> 0 OR id IN (SELECT ticket_id FROM work_order "
+                         "WHERE ticket_id IS NOT NULL)")
+        delivered = DELIVERED.format(ticket="ticket")
+        await db.execute(f"UPDATE ticket SET project_delivered = {delivered} WHERE "
+                         f"project_delivered <> {delivered}")
         await _store_durations(db, await report_calendar(db), None)
 
 
@@ -206,13 +222,15 @@ async def drift(db: Database, limit: int = 20, *,
     cal = await report_calendar(db)
     for row in await db.fetch(
             "SELECT t.id, t.created_at, t.first_responded_at, t.resolved_at, "
-            "t.first_response_bs, t.resolution_bs, t.visit_count, (SELECT COUNT(*) FROM "
-            "work_order w WHERE w.ticket_id = t.id) AS visits FROM ticket t "
+            "t.first_response_bs, t.resolution_bs, t.visit_count, t.project_delivered, "
+            f"{VISITS.format(ticket='t.id')} AS visits, {DELIVERED.format(ticket='t')} AS "
+            "delivered FROM ticket t "
             f"WHERE {_only('t', tickets)}"):
         first, resolution = durations_of(cal, row["created_at"], row["first_responded_at"],
                                          row["resolved_at"])
         for col, defined in (("first_response_bs", first), ("resolution_bs", resolution),
-                             ("visit_count", row["visits"])):
+                             ("visit_count", row["visits"]),
+                             ("project_delivered", bool(row["delivered"]))):
             if row[col] != defined:
                 out.append(f"ticket {row['id']} {col} {row[col]!r} != {defined!r}")
     return out[:limit]

@@ -71,7 +71,7 @@ _ALL = [
     Measure("service.fcr", N_("First-contact resolutions"), "tickets", _FCR),
     Measure("service.reopened", N_("Reopened"), "tickets", "t.reopen_count > 0"),
     Measure("service.with_project", N_("Tickets on delivered projects"), "tickets",
-            "p.accepted_on IS NOT NULL"),
+            "t.project_delivered = TRUE"),  # kept with the project's acceptance (facts.py)
     Measure("service.backlog", N_("Open tickets"), "backlog"),
     Measure("service.age_1d", N_("Under 1 day"), "backlog", _age(None, 1)),
     Measure("service.age_3d", N_("1-3 days"), "backlog", _age(1, 3)),
@@ -100,9 +100,13 @@ _ALL = [
     # growth
     Measure("growth.lead", N_("Leads"), "projects"),
     Measure("growth.referred", N_("Referred customers"), "referred"),
+    # A scalar subquery with LIMIT rather than EXISTS: PostgreSQL may turn an EXISTS into one
+    # hash of every signed contract (150 ms) when it overestimates the referred customers;
+    # this form is always a couple of index probes per referred customer.
     Measure("growth.referred_converted", N_("Referrals converted"), "referred",
-            "EXISTS (SELECT 1 FROM milestone mc JOIN project pc ON pc.id = mc.project_id "
-            "WHERE pc.customer_id = c.id AND mc.code = 'contract' AND mc.status = 'done')"),
+            "(SELECT 1 FROM project pc JOIN milestone mc ON mc.project_id = pc.id "
+            "WHERE pc.customer_id = c.id AND mc.code = 'contract' AND mc.status = 'done' "
+            "LIMIT 1) IS NOT NULL"),
 ]
 
 def _segment(name: str) -> object:

@@ -20,8 +20,8 @@ async def snapshot(db: Database) -> AsyncIterator[None]:
 
     PostgreSQL: a read-only REPEATABLE READ transaction, so every figure on a page counts
     the same committed rows, with JIT compilation off (it costs ~200 ms per statement on
-    these short reports and saves nothing). SQLite's reader connection reads without a
-    transaction (a transaction would take the writer lock).
+    these short reports and saves nothing) and room to sort in memory. SQLite's reader
+    connection reads without a transaction (a transaction would take the writer lock).
     """
     if db.kind != "postgres":
         yield
@@ -29,6 +29,9 @@ async def snapshot(db: Database) -> AsyncIterator[None]:
     async with db.transaction():
         await db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         await db.execute("SET LOCAL jit = off")
+        # The period scans sort ~200,000 narrow rows (percentiles, grouping by period): in
+        # memory that is tens of milliseconds, spilled to disk at the default 4 MB it is ~3x.
+        await db.execute("SET LOCAL work_mem = '64MB'")
         yield
 
 

@@ -278,11 +278,13 @@ def days_late(db: Database, actual: str, planned: str) -> str:
 
 async def counts_pair(db: Database, actor: Any, f: ReportFilter, measures: Sequence[Measure],
                       *, sums: Sequence[tuple[str, Cond, str]] = (),
-                      extra: Sequence[tuple[str, Cond, str]] = ()
-                      ) -> tuple[dict[str, int], dict[str, int]]:
+                      extra: Sequence[tuple[str, Cond, str]] = (),
+                      aggregates: Sequence[tuple[str, str]] = ()
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
     """:func:`counts` for the period and the previous one in one scan of both (grouped by
     which period a row is in); ``extra`` totals are taken over both periods (their
-    conditions carry their own bounds)."""
+    conditions carry their own bounds); ``aggregates`` are (name, SQL aggregate) computed
+    per period as they come (None for a period without rows)."""
     rs = _one_recordset(measures)
     if rs.period is None:
         now = await counts(db, actor, f, measures, sums=[*sums, *extra])
@@ -292,19 +294,22 @@ async def counts_pair(db: Database, actor: Any, f: ReportFilter, measures: Seque
              f"{_alias(m.key)}" for m in measures]
     parts += [f"COALESCE(SUM(CASE WHEN {_cond(cond, sql, f)} THEN {expr} ELSE 0 END), 0) AS "
               f"{name}" for name, cond, expr in [*sums, *extra]]
+    parts += [f"{expr} AS {name}" for name, expr in aggregates]
     start = sql.arg(f.first_day if rs.period_is_date else f.start)
     rows = await db.fetch(
         f"SELECT CASE WHEN {rs.period} >= {start} THEN 1 ELSE 0 END AS is_now, "
         f"{', '.join(parts)} FROM {rs.source} WHERE {sql.clause} GROUP BY 1", *sql.args)
-    out: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    out: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
     for part in out:
         part.update({m.key: 0 for m in measures})
         part.update({name: 0 for name, _, _ in sums})
+        part.update({name: None for name, _ in aggregates})
     out[0].update({name: 0 for name, _, _ in extra})
     for row in rows:
         target = out[0] if int(row["is_now"]) else out[1]
         target.update({m.key: int(row[_alias(m.key)]) for m in measures})
         target.update({name: int(row[name]) for name, _, _ in sums})
+        target.update({name: row[name] for name, _ in aggregates})
         for name, _, _ in extra:
             out[0][name] += int(row[name])
     return out

@@ -140,6 +140,7 @@ async def _insert_ticket(db: Database, *, actor: Actor, project: Row | None, cat
         sla["resolution_due"], idempotency_key, now)
     await desk_tickets.record_status_change(db, ticket_id=ticket_id, from_status=None,
                                             to_status="new", at=now)
+    await facts.refresh_ticket(db, ticket_id)
     await facts.refresh_customers(db, actor.id)
     after = {"number": number, "project_id": project["id"] if project else None,
              "category": category, "channel": channel, "warranty_status": cover.status}

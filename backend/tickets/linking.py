@@ -46,6 +46,7 @@ async def link_project(db: Database, actor: Actor, *, ticket_id: uuid.UUID,
                 raise ValidationFailed({"milestone": N_("Choose a milestone of that project.")})
         await db.execute("UPDATE ticket SET project_id = $2, milestone_id = $3, updated_at = $4 "
                          "WHERE id = $1", ticket_id, project_id, milestone_id, clock.now())
+        await facts.refresh_ticket(db, ticket_id)
         await audit.record(db, actor=actor, action="ticket.linked", object_type="ticket",
                            object_id=ticket_id,
                            before={"project": ticket["project_id"],
@@ -131,6 +132,7 @@ async def create_phone_ticket(db: Database, actor: Actor, *, customer_id: uuid.U
             sla["first_response_due"], sla["resolution_due"], now)
         await record_status_change(db, ticket_id=ticket_id, from_status=None, to_status="new",
                                    at=now)
+        await facts.refresh_ticket(db, ticket_id)
         await facts.refresh_customers(db, customer_id)
         await audit.record(db, actor=actor, action="ticket.created", object_type="ticket",
                            object_id=ticket_id, after={"number": number, "channel": "phone"})

@@ -67,6 +67,7 @@ class Ticket(Table):
     first_response_bs = Integer(null=True, default=None)
     resolution_bs = Integer(null=True, default=None)
     visit_count = Integer(default=0)
+    project_delivered = Boolean(default=False)
     merged_into_id = UUID(null=True, default=None)
     idempotency_key = Varchar(length=64, null=True, default=None, unique=True)
     last_customer_message_at = Timestamptz(null=True, default=None)

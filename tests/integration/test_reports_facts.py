@@ -17,6 +17,7 @@ from backend.access import Actor
 from backend.customers import merge
 from backend.customers import services as customers
 from backend.projects import planning
+from backend.projects import services as projects
 from backend.reports import facts
 from backend.surveys import queries as survey_queries
 from backend.surveys import services as surveys
@@ -26,7 +27,7 @@ from backend.tickets.calendar_data import BusinessCalendar
 from backend.tickets.sla import business_seconds_between
 from backend.workorders import dispatch
 from tests import factories as f
-from tests.portal_helpers import actor_for
+from tests.portal_helpers import actor_for, open_acceptance
 
 pytestmark = pytest.mark.integration
 
@@ -125,6 +126,18 @@ async def test_facts_follow_every_change(db) -> None:  # type: ignore[no-untyped
         await merge.merge_customers(db, admin, keep_id=owner["id"], duplicate_id=twin["id"])
     assert await _fact(db, "customer", owner["id"], "last_touch_at") == later
     await _exact(db, customers_=people, tickets=[tid, twin_ticket])
+
+    # Acceptance of a project puts its tickets "on a delivered project" (the defects, too).
+    project = await f.make_project(db, customer=owner, region_id=region)
+    on_project = await linking.create_phone_ticket(
+        db, agent, customer_id=owner["id"], subject="Hinge", description="Loose hinge",
+        category="repair", priority="normal", project_id=project["id"])
+    assert await _fact(db, "ticket", on_project, "project_delivered") is False
+    await open_acceptance(db, project)
+    await projects.sign_off_acceptance(db, actor=actor_for(owner), project_id=project["id"],
+                                       confirm=True)
+    assert await _fact(db, "ticket", on_project, "project_delivered") is True
+    await _exact(db, customers_=people, tickets=[tid, twin_ticket, on_project])
 
     # The default calendar gains a holiday on Tuesday: the resolution time is recounted.
     before = await _fact(db, "ticket", tid, "resolution_bs")
