@@ -94,6 +94,18 @@ async def refresh_ticket(db: Database, ticket_id: uuid.UUID,
         "WHERE id = $1", ticket_id, first, resolution)
 
 
+async def ticket_created(db: Database, *, ticket_id: uuid.UUID, customer_id: uuid.UUID | None,
+                         project_id: uuid.UUID | None, at: datetime) -> None:
+    """A new ticket (inside its creating transaction): the only facts a ticket's birth can
+    change are its "on a delivered project" flag and its customer's last touch."""
+    if project_id is not None:
+        await db.execute(f"UPDATE ticket SET project_delivered = "
+                         f"{DELIVERED.format(ticket='ticket')} WHERE id = $1", ticket_id)
+    if customer_id is not None:
+        await db.execute("UPDATE customer SET last_touch_at = $2 WHERE id = $1 AND "
+                         "(last_touch_at IS NULL OR last_touch_at < $2)", customer_id, at)
+
+
 async def project_delivered(db: Database, project_id: uuid.UUID) -> None:
     """The project was accepted: its tickets are now on a delivered project."""
     await db.execute(f"UPDATE ticket SET project_delivered = {DELIVERED.format(ticket='ticket')} "

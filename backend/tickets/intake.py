@@ -140,8 +140,8 @@ async def _insert_ticket(db: Database, *, actor: Actor, project: Row | None, cat
         sla["resolution_due"], idempotency_key, now)
     await desk_tickets.record_status_change(db, ticket_id=ticket_id, from_status=None,
                                             to_status="new", at=now)
-    await facts.refresh_ticket(db, ticket_id)
-    await facts.refresh_customers(db, actor.id)
+    await facts.ticket_created(db, ticket_id=ticket_id, customer_id=actor.id,
+                               project_id=project["id"] if project else None, at=now)
     after = {"number": number, "project_id": project["id"] if project else None,
              "category": category, "channel": channel, "warranty_status": cover.status}
     await audit.record(db, actor=actor, action="ticket.created", object_type="ticket",

@@ -132,8 +132,8 @@ async def create_phone_ticket(db: Database, actor: Actor, *, customer_id: uuid.U
             sla["first_response_due"], sla["resolution_due"], now)
         await record_status_change(db, ticket_id=ticket_id, from_status=None, to_status="new",
                                    at=now)
-        await facts.refresh_ticket(db, ticket_id)
-        await facts.refresh_customers(db, customer_id)
+        await facts.ticket_created(db, ticket_id=ticket_id, customer_id=customer_id,
+                                   project_id=project_id, at=now)
         await audit.record(db, actor=actor, action="ticket.created", object_type="ticket",
                            object_id=ticket_id, after={"number": number, "channel": "phone"})
         await outbox.emit(db, kind="ticket.created", aggregate_type="ticket",

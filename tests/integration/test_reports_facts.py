@@ -129,6 +129,7 @@ async def test_facts_follow_every_change(db) -> None:  # type: ignore[no-untyped
 
     # Acceptance of a project puts its tickets "on a delivered project" (the defects, too).
     project = await f.make_project(db, customer=owner, region_id=region)
+    await facts.refresh_customers(db, owner["id"])  # the factory wrote the project directly
     on_project = await linking.create_phone_ticket(
         db, agent, customer_id=owner["id"], subject="Hinge", description="Loose hinge",
         category="repair", priority="normal", project_id=project["id"])
