@@ -37,15 +37,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset({
         "tickets.edit", "tickets.assign", "tickets.reply", "workorders.dispatch",
         "projects.edit", "customers.edit", "reports.view", "reports.all_teams",
-        "config.edit", "users.edit", "audit.view",
+        "config.edit", "users.edit", "audit.view", "tasks.assign",
     }),
     MANAGER: frozenset({
         "tickets.edit", "tickets.assign", "tickets.reply", "workorders.dispatch",
         "projects.edit", "customers.edit", "reports.view", "reports.all_teams", "audit.view",
+        "tasks.assign",
     }),
     AGENT: frozenset({"tickets.edit", "tickets.reply", "customers.edit", "reports.view"}),
     DISPATCHER: frozenset({"tickets.edit", "tickets.assign", "tickets.reply",
-                           "workorders.dispatch", "reports.view"}),
+                           "workorders.dispatch", "reports.view", "tasks.assign"}),
     PROJECT_MANAGER: frozenset({"projects.edit", "tickets.reply", "tickets.edit",
                                 "reports.view"}),
     DESIGNER: frozenset({"projects.edit"}),
@@ -123,6 +124,12 @@ def require_technician(actor: Actor) -> None:
 def require_customer(actor: Actor) -> None:
     if not actor.is_customer:
         raise NotAllowed("portal")
+
+
+def require_notifiable(actor: Actor) -> None:
+    """Only a signed-in person (homeowner or staff) has an inbox, switches and push devices."""
+    if actor.id is None or actor.kind not in ("customer", "staff"):
+        raise NotAllowed("notifications")
 
 
 # --- scopes -------------------------------------------------------------------------------
@@ -218,3 +225,41 @@ def scope_customers(
             )
         return "1 = 1", []
     return _NOTHING
+
+
+# --- follow-up tasks (rules create them; the desk works them) --------------------------------
+TASK_VIEWS = ("mine", "team", "all")
+
+
+def _team_members(actor: Actor, start: int) -> tuple[str, list[object]] | None:
+    """The actor's colleagues: their team when they have one, else their region (if bound)."""
+    if actor.team_id is not None:
+        return f"SELECT s5.id FROM staff_user s5 WHERE s5.team_id = ${start}", [actor.team_id]
+    if actor.region_bound:
+        return (f"SELECT s5.id FROM staff_user s5 WHERE s5.region_id = ${start}",
+                [actor.region_id])
+    return None
+
+
+def sees_all_tasks(actor: Actor) -> bool:
+    return actor.is_desk and actor.role in (ADMIN, MANAGER)
+
+
+def scope_tasks(actor: Actor, alias: str = "k", start: int = 1, *,
+                view: str = "all") -> tuple[str, list[object]]:
+    """Which follow-up tasks ``actor`` may read, narrowed to ``view`` (mine / team / all).
+
+    Desk staff see their own tasks and their team's (team, or region when they have no team);
+    admins and managers see every task. Technicians and homeowners see none here.
+    """
+    if not actor.is_desk:
+        return _NOTHING
+    mine = f"{alias}.assignee_id = ${start}"
+    if view == "mine":
+        return mine, [actor.id]
+    if view == "all" and sees_all_tasks(actor):
+        return "1 = 1", []
+    team = _team_members(actor, start + 1)
+    if team is None:
+        return mine, [actor.id]
+    return f"({mine} OR {alias}.assignee_id IN ({team[0]}))", [actor.id, *team[1]]

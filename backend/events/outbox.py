@@ -24,6 +24,7 @@ EVENT_KINDS = frozenset({
     "survey.sent", "survey.answered",
     "warranty.expiring", "warranty.expired",
     "photo.added", "acceptance.signed", "household.invited", "customer.updated",
+    "task.completed", "task.reopened", "task.reassigned",
 })
 
 

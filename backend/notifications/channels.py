@@ -8,6 +8,7 @@ configured with ``HOMELOOP_SMS_URL`` (and ``HOMELOOP_SMS_TOKEN``), with ``httpx`
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -138,7 +139,12 @@ def vapid_public_key() -> str:
     return load_or_create(get_settings().data_dir).public_key_b64
 
 
-def service_worker_source() -> str:
-    """The portal service worker: the shared push handlers, imported from /static."""
-    return "importScripts('/static/js/push-sw.js');\n"
+def service_worker_source(*, renew_url: str) -> str:
+    """The portal service worker: the shared push handlers, imported from /static.
+
+    ``renew_url`` is where ``pushsubscriptionchange`` reports the replacement subscription;
+    each surface's worker names its own (the shared handlers hardcode no surface).
+    """
+    return (f"self.HL_PUSH_RENEW_URL = {json.dumps(renew_url)};\n"
+            "importScripts('/static/js/push-sw.js');\n")
 

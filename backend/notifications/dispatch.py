@@ -23,7 +23,7 @@ from backend.notifications.channels import Channels, SendResult
 from backend.notifications.messages import CHANNELS, MESSAGES
 from backend.notifications.people import Person, load_person
 from backend.notifications.push import Outcome, PushMessage, Subscription
-from backend.notifications.services import notify, retry_delay, why_link
+from backend.notifications.services import inbox_link, notify, retry_delay, why_link
 
 log = logging.getLogger("homeloop.notify")
 MAX_ATTEMPTS = 5
@@ -70,7 +70,7 @@ async def _send(db: Database, channels: Channels, channel: str, person: Person,
                 note: dict[str, Any], delivery_id: uuid.UUID) -> SendResult:
     key = f"{note['id']}:{channel}"
     base = get_settings().base_url.rstrip("/")
-    why = why_link(person.kind, note["id"])
+    why = why_link(person.kind, note["id"], person.role)
     if channel == "push":
         return await _send_push(db, channels, person, note, why)
     if channel == "email":
@@ -158,20 +158,20 @@ async def send_digests(db: Database) -> int:
     now = clock.now()
     async with db.transaction():
         rows = await db.fetch(
-            "SELECT d.id, d.person_id, n.person_kind FROM notification_delivery d "
-            "JOIN notification n ON n.id = d.notification_id WHERE d.status = 'digest' "
+            "SELECT d.id, d.person_id, n.person_kind, u.role FROM notification_delivery d "
+            "JOIN notification n ON n.id = d.notification_id LEFT JOIN staff_user u ON "
+            "u.id = d.person_id AND n.person_kind = 'staff' WHERE d.status = 'digest' "
             "AND d.next_attempt_at <= $1 ORDER BY d.person_id", now)
         if not rows:
             return 0
-        people: dict[tuple[str, uuid.UUID], list[uuid.UUID]] = defaultdict(list)
+        people: dict[tuple[str, uuid.UUID, str | None], list[uuid.UUID]] = defaultdict(list)
         for r in rows:
-            people[(r["person_kind"], r["person_id"])].append(r["id"])
-        for (kind, pid), ids in people.items():
+            people[(r["person_kind"], r["person_id"], r["role"])].append(r["id"])
+        for (kind, pid, role), ids in people.items():
             await db.executemany("UPDATE notification_delivery SET status = 'digested' "
                                  "WHERE id = $1", [(i,) for i in ids])
-            link = "/portal/notifications" if kind == "customer" else "/desk/notifications"
             await notify(db, person_kind=kind, person_id=pid, message="digest",
-                         params={"count": len(ids)}, link=link, urgent=True,
+                         params={"count": len(ids)}, link=inbox_link(kind, role), urgent=True,
                          dedup_key=f"digest:{min(str(i) for i in ids)}",
                          reason="digest", topic=f"digest:{pid}")
     return len(rows)

@@ -14,6 +14,8 @@ from backend.i18n import N_
 
 CATEGORIES: tuple[str, ...] = ("milestones", "repairs", "surveys", "marketing", "work")
 CUSTOMER_CATEGORIES: tuple[str, ...] = ("milestones", "repairs", "surveys", "marketing")
+# Staff only receive work alerts (the digest that collects them keeps its defaults).
+STAFF_CATEGORIES: tuple[str, ...] = ("work",)
 CHANNELS: tuple[str, ...] = ("push", "email", "sms")  # tried in this order (fallback)
 
 CATEGORY_LABELS: dict[str, str] = {
@@ -78,11 +80,23 @@ MESSAGES: dict[str, Message] = {
         N_("There is news on %(ticket)s."), ttl=86400),
     "task_created": Message(
         "work", N_("New task: %(title)s"), N_("%(title)s"), ttl=86400),
+    "task_assigned": Message(
+        "work", N_("Task handed to you: %(title)s"),
+        N_("%(title)s — it is now yours. See it in your task list."), ttl=86400),
+    "work_order_scheduled": Message(
+        "work", N_("New visit: %(work_order)s"),
+        N_("%(work_order)s for %(customer)s is booked for you. Open it for the time and "
+           "address."), ttl=2 * 86400),
     "digest": Message(
         "milestones", N_("%(count)s updates from HomeLoop"),
         N_("You have %(count)s updates you have not seen yet. Open your inbox to read them."),
         ttl=86400, urgency="low"),
 }
+
+
+def categories_for(person_kind: str) -> tuple[str, ...]:
+    """The categories a person can switch: homeowners theirs, staff their work alerts."""
+    return CUSTOMER_CATEGORIES if person_kind == "customer" else STAFF_CATEGORIES
 
 
 def message_keys() -> list[str]:

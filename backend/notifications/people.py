@@ -34,6 +34,7 @@ class Person:
     muted_kinds: tuple[str, ...]
     surveys_opt_out: bool
     channels: dict[str, tuple[str, ...]]  # category -> allowed outside channels, in order
+    role: str | None = None  # staff role (technicians read in the field app); None: homeowner
 
     @property
     def zone(self) -> ZoneInfo:
@@ -85,13 +86,14 @@ def quiet_until(person: Person, at: datetime) -> datetime | None:
 _CUSTOMER_SQL = (
     "SELECT c.id, c.name, c.language, c.timezone, c.email, c.phone, "
     "c.quiet_start, c.quiet_end, s.daily_cap, s.muted_kinds, "
-    "s.surveys_opt_out, c.consent_marketing FROM customer c "
+    "s.surveys_opt_out, c.consent_marketing, NULL AS role FROM customer c "
     "LEFT JOIN notification_setting s ON s.person_id = c.id WHERE c.id = $1"
 )
 _STAFF_SQL = (
     "SELECT u.id, u.name, u.language, u.timezone, u.email, u.phone, s.quiet_start, "
-    "s.quiet_end, s.daily_cap, s.muted_kinds, s.surveys_opt_out, FALSE AS consent_marketing "
-    "FROM staff_user u LEFT JOIN notification_setting s ON s.person_id = u.id WHERE u.id = $1"
+    "s.quiet_end, s.daily_cap, s.muted_kinds, s.surveys_opt_out, FALSE AS consent_marketing, "
+    "u.role FROM staff_user u LEFT JOIN notification_setting s ON s.person_id = u.id "
+    "WHERE u.id = $1"
 )
 
 
@@ -111,6 +113,7 @@ async def load_person(db: Database, kind: str, person_id: uuid.UUID) -> Person |
         muted_kinds=tuple(json.loads(row["muted_kinds"] or "[]")),
         surveys_opt_out=bool(row["surveys_opt_out"]),
         channels=channel_choices(prefs, marketing_consent=bool(row["consent_marketing"])),
+        role=row["role"],
     )
 
 

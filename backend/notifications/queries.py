@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from backend.access import ADMIN, MANAGER, Actor
+from backend.access import ADMIN, MANAGER, Actor, require_notifiable
 from backend.db import Database
 from backend.errors import NotFound
-from backend.notifications.messages import CATEGORIES, CHANNELS, CUSTOMER_CATEGORIES
+from backend.notifications.messages import CHANNELS, categories_for
 from backend.notifications.people import load_person
 
 INBOX_LIMIT = 100
@@ -55,6 +55,7 @@ async def own_notification(db: Database, actor: Actor,
 
 async def preferences(db: Database, actor: Actor) -> dict[str, Any]:
     """The switches as the settings form shows them."""
+    require_notifiable(actor)
     if actor.id is None:
         raise NotFound("person")
     person = await load_person(db, actor.kind, actor.id)
@@ -62,7 +63,7 @@ async def preferences(db: Database, actor: Actor) -> dict[str, Any]:
         raise NotFound("person")
     subs = int(await db.fetchval("SELECT count(*) AS n FROM push_subscription "
                                  "WHERE person_id = $1", actor.id) or 0)
-    categories = CUSTOMER_CATEGORIES if actor.is_customer else CATEGORIES
+    categories = categories_for(actor.kind)
     return {
         "categories": categories, "channels": CHANNELS,
         "on": {f"{c}.{ch}" for c in categories for ch in person.channels.get(c, ())},

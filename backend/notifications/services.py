@@ -17,19 +17,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from backend import clock
-from backend.access import Actor
+from backend.access import TECHNICIAN, Actor, require_notifiable
 from backend.audit import services as audit
 from backend.db import Database
 from backend.errors import ValidationFailed
 from backend.i18n import N_, gettext
-from backend.notifications.messages import CATEGORIES, CHANNELS, MESSAGES
+from backend.notifications.messages import CHANNELS, MESSAGES, categories_for
 from backend.notifications.people import Person, load_person, quiet_until
 
 
-def why_link(person_kind: str, notification_id: uuid.UUID) -> str:
+def inbox_link(person_kind: str, role: str | None = None) -> str:
+    """Where a person reads their notifications: the portal, the field app or the desk."""
+    if person_kind == "customer":
+        return "/portal/notifications"
+    return "/field/notifications" if role == TECHNICIAN else "/desk/notifications"
+
+
+def why_link(person_kind: str, notification_id: uuid.UUID, role: str | None = None) -> str:
     """The "why did I get this / mute this kind" page of a notification."""
-    base = "/portal/notifications/" if person_kind == "customer" else "/desk/notifications/"
-    return f"{base}{notification_id}"
+    return f"{inbox_link(person_kind, role)}/{notification_id}"
 
 
 def render(message_key: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
@@ -135,7 +141,9 @@ async def save_preferences(db: Database, *, actor: Actor, form: dict[str, str]) 
     """Save channel switches per category, quiet hours, the daily cap and the survey opt-out.
 
     Checkbox ``<category>.<channel>`` present means on. Quiet hours are HH:MM or both empty.
+    Only the categories the person's form shows are saved (staff: work alerts).
     """
+    require_notifiable(actor)
     errors: dict[str, str] = {}
     start, end = form.get("quiet_start", "").strip(), form.get("quiet_end", "").strip()
     if bool(start) != bool(end):
@@ -148,7 +156,7 @@ async def save_preferences(db: Database, *, actor: Actor, form: dict[str, str]) 
         errors["daily_cap"] = N_("Choose between 1 and 50 messages a day.")
     if errors:
         raise ValidationFailed(errors)
-    categories = [c for c in CATEGORIES if actor.is_staff or c != "work"]
+    categories = categories_for(actor.kind)
     now = clock.now()
     async with db.transaction():
         await _ensure_setting(db, actor)
@@ -206,6 +214,7 @@ async def mark_read(db: Database, *, actor: Actor, notification_id: uuid.UUID) -
 async def subscribe_push(db: Database, *, actor: Actor, data: dict[str, Any],
                          user_agent: str = "") -> None:
     """Store a browser's PushSubscription for this person (same endpoint: re-owned)."""
+    require_notifiable(actor)
     try:
         endpoint = str(data["endpoint"])
         p256dh, auth = str(data["keys"]["p256dh"]), str(data["keys"]["auth"])
@@ -227,11 +236,14 @@ async def subscribe_push(db: Database, *, actor: Actor, data: dict[str, Any],
                            object_type=actor.kind, object_id=actor.id)
 
 
-async def renew_push(db: Database, *, old_endpoint: str, data: dict[str, Any]) -> bool:
+async def renew_push(db: Database, *, old_endpoint: str, data: dict[str, Any],
+                     person_kind: str | None = None) -> bool:
     """``pushsubscriptionchange``: swap a subscription for its replacement.
 
     The service worker has no CSRF token, so the old endpoint (a secret URL only the browser
-    and the server know) proves ownership; the new one keeps the same person.
+    and the server know) proves ownership; the new one keeps the same person. A surface passes
+    ``person_kind`` so its worker renews only its own people's subscriptions (the field app:
+    staff).
     """
     try:
         endpoint = str(data["endpoint"])
@@ -243,7 +255,7 @@ async def renew_push(db: Database, *, old_endpoint: str, data: dict[str, Any]) -
     async with db.transaction():
         row = await db.fetchrow("SELECT id, person_kind, person_id FROM push_subscription "
                                 "WHERE endpoint = $1", old_endpoint)
-        if row is None:
+        if row is None or (person_kind is not None and row["person_kind"] != person_kind):
             return False
         await db.execute("DELETE FROM push_subscription WHERE endpoint = $1 AND id <> $2",
                          endpoint, row["id"])
@@ -256,7 +268,8 @@ async def renew_push(db: Database, *, old_endpoint: str, data: dict[str, Any]) -
 
 
 async def unsubscribe_push(db: Database, *, actor: Actor, endpoint: str) -> None:
-    """Forget one of the person's own push subscriptions."""
+    """Forget one of the person's own push subscriptions (another's endpoint is left alone)."""
+    require_notifiable(actor)
     async with db.transaction():
         await db.execute("DELETE FROM push_subscription WHERE endpoint = $1 "
                          "AND person_id = $2", endpoint, actor.id)

@@ -12,12 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 from backend import clock
-from backend.access import SYSTEM
+from backend.access import SYSTEM, TECHNICIAN
 from backend.audit import services as audit
 from backend.db import Database
 from backend.events import outbox
 from backend.notifications.services import notify
 from backend.numbers import next_number
+from backend.reports import facts
 from backend.rules.context import Context
 from backend.rules.surveys import issue_survey_link, survey_blocked
 
@@ -42,7 +43,12 @@ async def recipients(db: Database, target: str, ctx: Context) -> list[Recipient]
         pid = _id(target[7:])
         return [("staff", pid)] if pid else []
     if target == "assignee":
-        sid = _id(ticket.get("assignee_id") or work_order.get("technician_id"))
+        task = ctx.get("task") or {}
+        sid = _id(task.get("assignee_id") or ticket.get("assignee_id")
+                  or work_order.get("technician_id"))
+        return [("staff", sid)] if sid else []
+    if target == "technician":
+        sid = _id(work_order.get("technician_id"))
         return [("staff", sid)] if sid else []
     if target == "project_manager":
         sid = _id(project.get("project_manager_id"))
@@ -82,11 +88,15 @@ def params_for(ctx: Context, locale: str, extra: dict[str, Any] | None = None) -
         "hours": ev.get("hours") or ev.get("overdue_hours") or "",
         "product": ev.get("product_zh" if zh else "product_en") or ev.get("product", ""),
         "until": ev.get("until", ""),
+        "title": (ctx.get("task") or {}).get("title", ""),
         **(extra or {}),
     }
 
 
-def link_for(kind: str, ctx: Context) -> str:
+def link_for(kind: str, ctx: Context, *, role: str | None = None,
+             desk: str | None = None) -> str:
+    """The deep link for one recipient: a portal page for homeowners, the work order in the
+    field app for technicians, ``desk`` (when given) or the record in the desk for staff."""
     project, ticket = ctx.get("project") or {}, ctx.get("ticket") or {}
     if kind == "customer":
         if ctx["event"]["kind"].startswith("warranty."):
@@ -94,6 +104,13 @@ def link_for(kind: str, ctx: Context) -> str:
         if ticket.get("id"):
             return f"/portal/tickets/{ticket['id']}"
         return f"/portal/projects/{project['id']}" if project.get("id") else "/portal/"
+    if role == TECHNICIAN:
+        work_order = ctx.get("work_order") or {}
+        return f"/field/work-orders/{work_order['id']}" if work_order.get("id") else "/field/"
+    if desk:
+        return desk
+    if ctx.get("task"):
+        return "/desk/tasks"
     if ticket.get("id"):
         return f"/desk/tickets/{ticket['id']}"
     if project.get("id"):
@@ -103,6 +120,7 @@ def link_for(kind: str, ctx: Context) -> str:
 
 async def _notify_all(db: Database, people: list[Recipient], *, message: str, ctx: Context,
                       rule: dict[str, Any], urgent: bool = False, link: str | None = None,
+                      desk_link: str | None = None,
                       extra: dict[str, Any] | None = None) -> list[uuid.UUID]:
     from backend.notifications.people import load_person
 
@@ -112,9 +130,11 @@ async def _notify_all(db: Database, people: list[Recipient], *, message: str, ct
     for kind, pid in people:
         person = await load_person(db, kind, pid)
         locale = person.language if person else "zh_CN"
+        role = person.role if person else None
         nid = await notify(
             db, person_kind=kind, person_id=pid, message=message,
-            params=params_for(ctx, locale, extra), link=link or link_for(kind, ctx),
+            params=params_for(ctx, locale, extra),
+            link=link or link_for(kind, ctx, role=role, desk=desk_link),
             dedup_key=f"{event['id']}:{message}", reason=rule["name"], event_id=event["id"],
             rule_id=rule["id"], urgent=urgent, topic=f"{message}:{about or event['id']}")
         if nid:
@@ -159,12 +179,13 @@ async def run_action(db: Database, action: dict[str, Any], ctx: Context,
         for _kind, sid in people:
             await db.execute(
                 "INSERT INTO staff_task (id, title, assignee_id, ticket_id, project_id, rule_id, "
-                "due_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "due_at, created_at, status, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+                "'open', $8)",
                 uuid.uuid4(), action["title"], sid, _id(ticket.get("id")),
                 _id((ctx.get("project") or {}).get("id")), rule["id"],
                 now + timedelta(days=1), now)
         await _notify_all(db, people, message="task_created", ctx=ctx, rule=rule,
-                          extra={"title": action["title"]})
+                          desk_link="/desk/tasks", extra={"title": action["title"]})
         return f"tasks {len(people)}"
     if verb == "send_survey":
         return await _send_survey(db, action, ctx, rule)
@@ -229,6 +250,8 @@ async def _recovery_ticket(db: Database, action: dict[str, Any], ctx: Context,
         f"Recovery: score {survey.get('score')} ({survey.get('kind', '')})"[:200],
         f"Opened by the rule “{rule['name']}”.", assignee, _id(project.get("region_id")),
         json.dumps(snapshot), due, f"recovery:{survey.get('id') or ctx['event']['id']}", now)
+    await facts.ticket_created(db, ticket_id=tid, customer_id=_id(customer["id"]),
+                               project_id=_id(project.get("id")), at=now)
     await audit.record(db, actor=SYSTEM, action="ticket.created", object_type="ticket",
                        object_id=tid, after={"category": "recovery", "rule": rule["name"]})
     await outbox.emit(db, kind="ticket.created", aggregate_type="ticket", aggregate_id=tid,

@@ -44,7 +44,7 @@ def _plain(value: Any) -> Any:
 
 
 async def load_context(db: Database, event: dict[str, Any]) -> Context:
-    """The event plus its milestone, work order, survey, ticket, project and customer."""
+    """The event plus its task, milestone, work order, survey, ticket, project and customer."""
     payload = event["payload"]
     if isinstance(payload, str):
         payload = json.loads(payload or "{}")
@@ -57,6 +57,14 @@ async def load_context(db: Database, event: dict[str, Any]) -> Context:
                               "kind": event["kind"], "id": event["id"],
                               "at": _plain(event["at"])}}
 
+    if ids.get("task") or ids.get("staff_task"):
+        row = await db.fetchrow("SELECT id, title, assignee_id, ticket_id, project_id, status, "
+                                "due_at FROM staff_task WHERE id = $1",
+                                ids.get("task") or ids.get("staff_task"))
+        if row:
+            ctx["task"] = {k: _plain(v) for k, v in row.items()}
+            for name in ("project", "ticket"):
+                ids.setdefault(name, row[f"{name}_id"])
     if ids.get("milestone"):
         row = await db.fetchrow("SELECT id, project_id, code, name_zh, name_en, status, "
                                 "planned_end FROM milestone WHERE id = $1", ids["milestone"])

@@ -4,7 +4,8 @@ Conditions: ``<field> <op> <value>`` with op one of ``= != > >= < <= in has``
 (``customer.tier = vip``, ``event.overdue_hours >= 24``, ``ticket.category in leak,damage``).
 Actions: ``notify <target> <message> [urgent]``, ``escalate``, ``add_tag <tag>``,
 ``create_task <target> <title>``, ``send_survey <nps|csat|ces>``,
-``recovery_ticket <target> <hours>``. Targets: ``homeowner``, ``assignee``,
+``recovery_ticket <target> <hours>``. Targets: ``homeowner``, ``assignee`` (of the task,
+else the ticket, else the work order's technician), ``technician`` (of the work order),
 ``project_manager``, ``team_lead``, ``role:<role>``, ``person:<staff id>``.
 Stored as JSON; the lines are only the editing form, so both directions live here.
 """
@@ -20,7 +21,7 @@ from backend.rules.context import FIELDS, Context, lookup
 
 OPS = ("!=", ">=", "<=", "=", ">", "<", " in ", " has ")
 ACTIONS = ("notify", "escalate", "add_tag", "create_task", "send_survey", "recovery_ticket")
-TARGETS = ("homeowner", "assignee", "project_manager", "team_lead")
+TARGETS = ("homeowner", "assignee", "technician", "project_manager", "team_lead")
 SURVEY_KINDS = ("nps", "csat", "ces")
 
 

@@ -37,7 +37,7 @@ class SchedulerMark(Table):
 
 
 class StaffTask(Table):
-    """A follow-up a rule created for a member of staff."""
+    """A follow-up a rule created for a member of staff; worked in the desk (/desk/tasks)."""
 
     id = UUID(primary_key=True)
     title = Varchar(length=200)
@@ -48,3 +48,6 @@ class StaffTask(Table):
     due_at = Timestamptz(null=True, default=None)
     done_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    status = Varchar(length=16, default="open", index=True)  # open | done
+    done_by = UUID(null=True, default=None)
+    updated_at = Timestamptz(null=True, default=None)

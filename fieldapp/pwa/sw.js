@@ -3,7 +3,8 @@
  * - pages: network first, then the copy cached by "ready for offline", then /field/offline
  * - static assets (versioned ?v= URLs) and photo thumbnails: cache first
  * - Background Sync (Chromium) replays the IndexedDB outbox (static/js/field/outbox.js)
- * - push display/click handling comes from /static/js/push-sw.js when that file exists
+ * - push display/click handling comes from /static/js/push-sw.js when that file exists;
+ *   pushsubscriptionchange reports to the field app's own renewal URL (HL_PUSH_RENEW_URL)
  */
 /* global importScripts, HLFieldOutbox */
 "use strict";
@@ -18,6 +19,7 @@ var KEEP = [SHELL_CACHE, PAGES_CACHE, MEDIA_CACHE];
 try {
   importScripts("/static/js/field/store.js?v=" + VERSION, "/static/js/field/outbox.js?v=" + VERSION);
 } catch (e) { /* Background Sync falls back to page-driven sync */ }
+self.HL_PUSH_RENEW_URL = __PUSH_RENEW_URL__;
 try {
   importScripts("/static/js/push-sw.js?v=" + VERSION);
 } catch (e) { /* push display is optional: the notifications module may not be installed */ }
@@ -43,8 +45,15 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "sign-out") {
-    // Keep only the shell: nothing of the technician's jobs stays on the phone.
-    event.waitUntil(dropCaches([SHELL_CACHE]));
+    // Keep only the shell: nothing of the technician's jobs stays on the phone. Their work
+    // alerts stop too (a shared phone must not show the next person someone else's jobs):
+    // the push service then answers 410, the server drops the subscription and e-mail takes
+    // over until they turn notifications on again.
+    var unsubscribe = self.registration.pushManager ?
+      self.registration.pushManager.getSubscription().then(function (sub) {
+        return sub ? sub.unsubscribe() : false;
+      }).catch(function () { return false; }) : Promise.resolve(false);
+    event.waitUntil(Promise.all([dropCaches([SHELL_CACHE]), unsubscribe]));
   }
 });
 

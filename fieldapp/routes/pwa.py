@@ -31,11 +31,13 @@ SHELL = ["/field/offline", *[_static(p) for p in (
 
 
 @get("/sw.js", name="field.service_worker")
-async def service_worker() -> Response[str]:
-    """The service worker, with this release's shell list and cache version filled in."""
+async def service_worker(request: Request[Any, Any, Any]) -> Response[str]:
+    """The service worker, with this release's shell list, cache version and push renewal
+    URL filled in."""
     source = (PWA / "sw.js").read_text(encoding="utf-8")
     source = source.replace("__VERSION__", STATIC_VERSION).replace(
-        "__SHELL__", json.dumps(SHELL))
+        "__SHELL__", json.dumps(SHELL)).replace(
+        "__PUSH_RENEW_URL__", json.dumps(request.app.route_reverse("field.push_renew")))
     return Response(content=source, media_type="text/javascript",
                     headers={"Cache-Control": "no-cache"})
 

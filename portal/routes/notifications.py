@@ -126,9 +126,10 @@ async def push_renew(request: Request[Any, Any, Any]) -> Response:
 
 
 @get("/sw.js", name="portal.service_worker")
-async def service_worker() -> Response[str]:
+async def service_worker(request: Request[Any, Any, Any]) -> Response[str]:
     """The portal's service worker (scope /portal/): the shared push handlers."""
-    return Response(content=service_worker_source(), media_type="text/javascript",
+    source = service_worker_source(renew_url=request.app.route_reverse("portal.push_renew"))
+    return Response(content=source, media_type="text/javascript",
                     headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/portal/"})
 
 

@@ -131,4 +131,18 @@ ZH = {
 'Muted. You will still find these messages here in your inbox, but we will not send them to your phone or e-mail.': '已静音。您仍可在消息中心看到此类消息，但我们不会再推送到手机或邮箱。',
 'Stop sending this kind of message to your phone and e-mail?': '不再把此类消息推送到您的手机和邮箱？',
     "Team replied to a repair request → homeowner": "团队回复了报修 → 业主",
+# field app notifications, staff push, task hand-over
+'%(title)s — it is now yours. See it in your task list.': '%(title)s —— 现在由您负责，请在任务列表中查看。',
+'%(work_order)s for %(customer)s is booked for you. Open it for the time and address.': '已为您安排%(customer)s的工单 %(work_order)s，打开查看上门时间和地址。',
+'Get a message on this phone when a visit is booked for you or a task needs you.': '有新的上门工单分配给您，或有任务需要您处理时，在这部手机上收到提醒。',
+'Muted. You will still find these messages here, but we will not send them to your phone or e-mail.': '已静音。您仍可在这里看到此类消息，但我们不会再推送到手机或邮箱。',
+'New visit: %(work_order)s': '新工单：%(work_order)s',
+'New visits booked for you and alerts from the office will appear here.': '分配给您的新工单和办公室发来的提醒会显示在这里。',
+'Notifications are off on this phone.': '这部手机的通知已关闭。',
+'Recent': '最近消息',
+'Task handed over → new assignee': '任务转交 → 新负责人',
+'Task handed to you: %(title)s': '转交给您的任务：%(title)s',
+'View details': '查看详情',
+'Signing out turns notifications off on this phone, so the next person does not see your jobs.': '退出登录会关闭这部手机上的通知，下一位使用者不会看到您的工单。',
+'Visit booked → technician': '已预约上门 → 师傅',
 }

@@ -23,6 +23,15 @@ ROUTES = {
     "desk_photo": ("/desk/photos/{}/thumb", "photo"),
     "desk_dispatch": ("/desk/tickets/{}/dispatch", "ticket"),
     "desk_project": ("/desk/projects/{}", "project"),
+    "field_notification": ("/field/notifications/{}", "note"),
+}
+
+# Pages without an object: each persona's own surface answers 200, any other sends to sign-in.
+PAGES = {
+    "field_notifications": "/field/notifications",
+    "field_push_key": "/field/notifications/push/key",
+    "desk_tasks": "/desk/tasks",
+    "desk_task_count": "/desk/tasks/count",
 }
 
 # persona -> surface they belong to, and which side's objects (a/b) they may see.
@@ -46,7 +55,32 @@ CASES = [(persona, route, side) for persona in SEES for route in ROUTES for side
 async def world() -> World:
     from backend.db import get_db
 
-    return await build_world(get_db())
+    db = get_db()
+    world = await build_world(db)
+    await _add_notes_and_tasks(db, world)
+    return world
+
+
+async def _add_notes_and_tasks(db, world: World) -> None:  # type: ignore[no-untyped-def]
+    """A notification for each technician (field inbox) and a rule-created task for each
+    regional agent (desk task list): side a belongs to Tina / Agnes, side b to Tom / Walter."""
+    import uuid
+
+    from backend import clock
+    from backend.notifications.services import notify
+
+    for side, tech, agent in (("a", "tina", "agent_east"), ("b", "tom", "agent_west")):
+        async with db.transaction():
+            nid = await notify(db, person_kind="staff", person_id=world.people[tech]["id"],
+                               message="task_created", params={"title": f"NOTE-{side}"},
+                               link="/field/", dedup_key=uuid.uuid4().hex, reason="matrix")
+            tid = uuid.uuid4()
+            await db.execute(
+                "INSERT INTO staff_task (id, title, assignee_id, ticket_id, created_at, status) "
+                "VALUES ($1, $2, $3, $4, $5, 'open')", tid, f"TASK-{side}-{tid.hex[:8]}",
+                world.people[agent]["id"], world.objects[f"ticket_{side}"]["id"], clock.now())
+        world.objects[f"note_{side}"] = {"id": nid}
+        world.objects[f"task_{side}"] = {"id": tid, "title": f"TASK-{side}-{tid.hex[:8]}"}
 
 
 def _expected(persona: str, route: str, side: str) -> int:
@@ -72,6 +106,39 @@ async def test_matrix(client, world: World, persona: str, route: str, side: str)
         other = world.objects[f"{kind}_{side}"]
         assert str(other["id"]) not in response.text
         assert "INTERNAL-NOTE" not in response.text
+
+
+@pytest.mark.parametrize(("persona", "page"), [(p, name) for p in SEES for name in PAGES])
+async def test_pages(client, world: World, persona: str, page: str) -> None:
+    if persona != "anonymous":
+        await client.sign_in(realm=world.realm(persona), subject_id=world.people[persona]["id"])
+    response = await client.get(PAGES[page])
+    surface = SEES[persona][0]
+    if surface is not None and page.startswith(surface):
+        assert response.status_code == 200, (persona, page)
+    else:
+        assert response.status_code == 303, (persona, page)
+        assert "/sign-in" in response.headers["location"]
+
+
+@pytest.mark.parametrize(("persona", "side"), [(p, s) for p in SEES for s in ("a", "b")])
+async def test_tasks(client, world: World, persona: str, side: str) -> None:
+    """The task list shows a task to whoever may see it; its actions answer 404 otherwise."""
+    if persona != "anonymous":
+        await client.sign_in(realm=world.realm(persona), subject_id=world.people[persona]["id"])
+    task = world.objects[f"task_{side}"]
+    listing = await client.get("/desk/tasks?view=all&status=all")
+    done = await client.post_form(f"/desk/tasks/{task['id']}/done")
+    surface, sides = SEES[persona]
+    if surface != "desk":
+        assert listing.status_code == done.status_code == 303
+        assert "/desk/sign-in" in done.headers["location"]
+    elif side in sides:
+        assert listing.status_code == 200 and task["title"] in listing.text
+        assert done.status_code == 303 and done.headers["location"].startswith("/desk/tasks")
+    else:
+        assert listing.status_code == 200 and task["title"] not in listing.text
+        assert done.status_code == 404 and task["title"] not in done.text
 
 
 @pytest.mark.parametrize("persona", ["alice", "carol"])
