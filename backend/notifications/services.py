@@ -24,6 +24,7 @@ from backend.errors import ValidationFailed
 from backend.i18n import N_, gettext
 from backend.notifications.messages import CHANNELS, MESSAGES, categories_for
 from backend.notifications.people import Person, load_person, quiet_until
+from backend.notifications.queries import own_notification
 
 
 def inbox_link(person_kind: str, role: str | None = None) -> str:
@@ -209,6 +210,14 @@ async def mark_read(db: Database, *, actor: Actor, notification_id: uuid.UUID) -
         await db.execute("UPDATE notification SET read_at = $3 WHERE id = $1 "
                          "AND person_id = $2 AND read_at IS NULL",
                          notification_id, actor.id, clock.now())
+
+
+async def open_notification(db: Database, *, actor: Actor, notification_id: uuid.UUID) -> str:
+    """The person opens one of their own notifications: it is read; returns its deep link
+    ("" when it has none). Another person's notification is not found."""
+    note = await own_notification(db, actor, notification_id)
+    await mark_read(db, actor=actor, notification_id=notification_id)
+    return str(note["link"] or "")
 
 
 async def subscribe_push(db: Database, *, actor: Actor, data: dict[str, Any],

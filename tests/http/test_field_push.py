@@ -94,6 +94,16 @@ async def test_technician_gets_the_key_subscribes_renews_and_unsubscribes(
     assert actions == ["push.subscribe", "push.renew", "push.unsubscribe"]
 
 
+@pytest.mark.parametrize("surface", ["field", "portal"])
+async def test_a_body_that_is_not_json_is_refused(client, people, surface: str) -> None:  # type: ignore[no-untyped-def]
+    headers = await sign_in(client, people["tina" if surface == "field" else "alice"])
+    for path, extra in ((f"/{surface}/notifications/push", headers),
+                        (f"/{surface}/notifications/push/renew", {})):
+        sent = await client.post(path, content=b"{not json", headers={
+            **extra, "content-type": "application/json"})
+        assert sent.status_code == 400, (path, sent.status_code)
+
+
 async def test_field_renewal_only_renews_staff_devices(db, client, people) -> None:  # type: ignore[no-untyped-def]
     headers = await sign_in(client, people["alice"])
     home = browser_subscription()
