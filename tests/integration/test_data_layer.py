@@ -107,3 +107,19 @@ async def test_types_round_trip_the_same_on_both_databases(db) -> None:
     assert row["id"] == rid and row["region_id"] == rid
     assert row["is_team_lead"] is True
     assert row["created_at"] == now and row["created_at"].utcoffset().total_seconds() == 0
+
+
+async def test_a_pooled_connection_comes_back_clean(db) -> None:  # type: ignore[no-untyped-def]
+    """The pool skips asyncpg's per-release RESET round trip; a connection handed back in the
+    middle of a transaction (an interrupted request) is still rolled back before reuse."""
+    if db.kind != "postgres":
+        pytest.skip("PostgreSQL's connection pool")
+    pool = await db._get_pool()
+    async with pool.acquire() as conn:
+        await conn.execute("BEGIN")
+        await conn.execute("CREATE TEMP TABLE interrupted (x int)")
+        assert conn.is_in_transaction()
+    for _ in range(pool.get_size()):
+        async with pool.acquire() as again:
+            assert not again.is_in_transaction()
+            assert await again.fetchval("SELECT to_regclass('pg_temp.interrupted')") is None
