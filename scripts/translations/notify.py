@@ -145,4 +145,9 @@ ZH = {
 'View details': '查看详情',
 'Signing out turns notifications off on this phone, so the next person does not see your jobs.': '退出登录会关闭这部手机上的通知，下一位使用者不会看到您的工单。',
 'Visit booked → technician': '已预约上门 → 师傅',
+# desk: a desk member's own notification settings
+'My notification settings': '我的通知设置',
+'Everything always appears in your inbox. We use the first channel you allow that works: e-mail, then text message.': '所有消息都会出现在消息中心。我们按顺序使用您允许且可用的第一个渠道：邮件、短信。',
+'Every notification for you is in your inbox here in the desk. The desk does not send push notifications; choose whether e-mail or text messages carry them too.': '发给您的每条通知都在服务台的消息中心里。服务台不发送推送通知；您可以选择是否同时通过邮件或短信接收。',
+'Text messages need a phone number on your staff account.': '要接收短信，您的员工账号需要填写手机号码。',
 }

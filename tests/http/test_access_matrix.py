@@ -32,6 +32,7 @@ PAGES = {
     "field_push_key": "/field/notifications/push/key",
     "desk_tasks": "/desk/tasks",
     "desk_task_count": "/desk/tasks/count",
+    "desk_notification_settings": "/desk/notifications/settings",
 }
 
 # persona -> surface they belong to, and which side's objects (a/b) they may see.
@@ -139,6 +140,20 @@ async def test_tasks(client, world: World, persona: str, side: str) -> None:
     else:
         assert listing.status_code == 200 and task["title"] not in listing.text
         assert done.status_code == 404 and task["title"] not in done.text
+
+
+@pytest.mark.parametrize("persona", list(SEES))
+async def test_notification_settings_save(client, world: World, persona: str) -> None:
+    """Desk staff save their own notification settings; anyone else is sent to sign in."""
+    if persona != "anonymous":
+        await client.sign_in(realm=world.realm(persona), subject_id=world.people[persona]["id"])
+    saved = await client.post_form("/desk/notifications/settings",
+                                   {"work.email": "on", "daily_cap": "5"})
+    assert saved.status_code == 303, (persona, saved.text[:300])
+    if SEES[persona][0] == "desk":
+        assert saved.headers["location"] == "/desk/notifications/settings"
+    else:
+        assert "/desk/sign-in" in saved.headers["location"]
 
 
 @pytest.mark.parametrize("persona", ["alice", "carol"])
