@@ -45,17 +45,25 @@ CASES = {
 TARGET_MS, TARGET_RATIO, MIN_TICKETS = 50.0, 1.5, 1000
 
 
-async def _timings(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, float]:
-    for _ in range(3):
-        await fn()
-    samples = []
+async def _timings(fns: dict[str, Callable[[], Awaitable[Any]]], repeat: int
+                   ) -> dict[str, dict[str, float]]:
+    """Time several functions interleaved (one call of each per round), so a burst of
+    machine noise hits them alike rather than whichever happened to run then."""
+    for fn in fns.values():
+        for _ in range(3):
+            await fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
-        started = time.perf_counter()
-        await fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return {"median_ms": round(statistics.median(samples), 3),
-            "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 3)}
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            await fn()
+            samples[name].append((time.perf_counter() - started) * 1000)
+    out = {}
+    for name, values in samples.items():
+        values.sort()
+        out[name] = {"median_ms": round(statistics.median(values), 3),
+                     "p95_ms": round(values[max(0, int(len(values) * 0.95) - 1)], 3)}
+    return out
 
 
 async def _one(database_url: str, repeat: int) -> dict[str, Any]:
@@ -115,9 +123,7 @@ async def _one(database_url: str, repeat: int) -> dict[str, Any]:
             return await _get(driver, "/desk/", query)
 
         result = {"rows": len((await ours())["rows"]), "now": clock.now().isoformat()}
-        result["ours"] = await _timings(ours, repeat)
-        result["hand"] = await _timings(hand, repeat)
-        result["page"] = await _timings(page, repeat)
+        result.update(await _timings({"ours": ours, "hand": hand, "page": page}, repeat))
         result["ratio_p95"] = round(result["ours"]["p95_ms"] / result["hand"]["p95_ms"], 2)
         out["cases"][name] = result
     await db.close()

@@ -157,7 +157,7 @@ def ensure_dataset() -> None:
 def queue(quick: bool) -> list[Row]:
     ensure_dataset()
     r = _run(["bench/bench_queue.py", "--sqlite-dir", str(DATA_DIR), "--pg", DATA_PG,
-              "--repeat", "10" if quick else "30", "--json"])
+              "--repeat", "20" if quick else "60", "--json"])
     rows: list[Row] = []
     for result in r["results"]:
         for case, c in result.get("cases", {}).items():
