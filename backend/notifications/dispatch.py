@@ -20,7 +20,7 @@ from backend import clock
 from backend.config import get_settings
 from backend.db import Database
 from backend.notifications.channels import Channels, SendResult
-from backend.notifications.messages import CHANNELS, MESSAGES
+from backend.notifications.messages import CHANNELS, DIGESTS, MESSAGES
 from backend.notifications.people import Person, load_person
 from backend.notifications.push import Outcome, PushMessage, Subscription
 from backend.notifications.services import inbox_link, notify, retry_delay, why_link
@@ -170,7 +170,7 @@ async def send_digests(db: Database) -> int:
         for (kind, pid, role), ids in people.items():
             await db.executemany("UPDATE notification_delivery SET status = 'digested' "
                                  "WHERE id = $1", [(i,) for i in ids])
-            await notify(db, person_kind=kind, person_id=pid, message="digest",
+            await notify(db, person_kind=kind, person_id=pid, message=DIGESTS[kind],
                          params={"count": len(ids)}, link=inbox_link(kind, role), urgent=True,
                          dedup_key=f"digest:{min(str(i) for i in ids)}",
                          reason="digest", topic=f"digest:{pid}")

@@ -8,13 +8,13 @@ worthless in two hours, a warranty reminder is still useful next week.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from backend.i18n import N_
 
 CATEGORIES: tuple[str, ...] = ("milestones", "repairs", "surveys", "marketing", "work")
 CUSTOMER_CATEGORIES: tuple[str, ...] = ("milestones", "repairs", "surveys", "marketing")
-# Staff only receive work alerts (the digest that collects them keeps its defaults).
+# Staff only receive work alerts (and a digest of them in the same category).
 STAFF_CATEGORIES: tuple[str, ...] = ("work",)
 CHANNELS: tuple[str, ...] = ("push", "email", "sms")  # tried in this order (fallback)
 
@@ -92,6 +92,9 @@ MESSAGES: dict[str, Message] = {
         N_("You have %(count)s updates you have not seen yet. Open your inbox to read them."),
         ttl=86400, urgency="low"),
 }
+# Staff collect work alerts, so their digest travels on the channels they chose for work.
+MESSAGES["work_digest"] = replace(MESSAGES["digest"], category="work")
+DIGESTS = {"customer": "digest", "staff": "work_digest"}
 
 
 def categories_for(person_kind: str) -> tuple[str, ...]:
@@ -100,4 +103,4 @@ def categories_for(person_kind: str) -> tuple[str, ...]:
 
 
 def message_keys() -> list[str]:
-    return sorted(k for k in MESSAGES if k != "digest")
+    return sorted(k for k in MESSAGES if k not in DIGESTS.values())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -181,3 +181,27 @@ async def test_email_switched_off_means_inbox_only(db, client, people) -> None: 
         assert mails_to_agnes() == 1  # nothing more was e-mailed
     listing = await client.get("/desk/notifications")
     assert listing.text.count("Call Mrs Wang back") == 2  # both are in her inbox
+
+
+async def test_the_daily_digest_follows_the_work_alert_channels(db, client, people) -> None:  # type: ignore[no-untyped-def]
+    """Agnes allows one message a day, by SMS only. Three work alerts: one goes out, two are
+    held; next morning their digest is a work message on her work channels (SMS), not on the
+    homeowners' "milestones" defaults."""
+    agnes = people["agnes"]
+    await client.sign_in(realm="staff", subject_id=agnes["id"])
+    saved = await client.post_form(SETTINGS, {"work.sms": "on", "quiet_start": "",
+                                              "quiet_end": "", "daily_cap": "1"})
+    assert saved.status_code == 303
+    for _ in range(3):
+        await _work_alert(db, agnes["id"])
+    with clock.frozen(NOON):
+        await run(db)
+    with clock.frozen(NOON + timedelta(hours=20)):  # 08:00 the next day
+        await run(db)
+        await run(db)
+    digest = await db.fetchrow("SELECT id, kind, category FROM notification WHERE person_id = $1 "
+                               "AND kind LIKE '%digest'", agnes["id"])
+    assert digest is not None and (digest["kind"], digest["category"]) == ("work_digest", "work")
+    channels_used = {r["channel"] for r in await db.fetch(
+        "SELECT channel FROM notification_delivery WHERE notification_id = $1", digest["id"])}
+    assert channels_used == {"inbox", "sms"}
