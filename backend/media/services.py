@@ -3,6 +3,9 @@
 Files are content-addressed and written atomically before the row that points to them; if the
 row cannot be written, files that no other row uses are removed again, so the database never
 points to a missing or half-written file and storage keeps no orphan from a failed request.
+Two uploads of the same photo share files: the failed one's "unused? then delete" and the other
+one's "files present? then record" are serialized (SQLite's one writer; an advisory lock per
+key on PostgreSQL), and recording writes back anything a failed twin removed.
 A retried upload with the same idempotency key returns the photo stored the first time.
 """
 
@@ -86,6 +89,7 @@ async def record_photo(
     if existing is not None:
         return existing
     processed, keys = prepared.processed, prepared.keys
+    await _ensure_files(db, prepared)
     media_id = uuid.uuid4()
     taken = processed.taken_at_aware
     now = clock.now()
@@ -156,11 +160,34 @@ def _suffix(mime: str) -> str:
             "image/heif": ".heif"}.get(mime, ".bin")
 
 
+async def _lock_keys(db: Database, keys: dict[str, Any]) -> None:
+    """Serialize "is this file still used? then delete it" with "the file is there, so record
+    a row using it" for the same content. On SQLite the write transaction already does (one
+    writer); on PostgreSQL a transaction-scoped advisory lock per key."""
+    if db.kind == "postgres":
+        for key in sorted(keys.values()):
+            await db.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
+
+
+async def _ensure_files(db: Database, prepared: PreparedPhoto) -> None:
+    """Inside the recording transaction: a failed twin upload of the same photo (same
+    content, same keys) may have removed the files after they were written for this one, so
+    write again whatever is missing before the row points to it."""
+    await _lock_keys(db, prepared.keys)
+    storage = get_storage()
+    for key in prepared.keys.values():
+        if not await storage.exists(key):
+            await _write_files(prepared.processed)
+            return
+
+
 async def _remove_unreferenced(db: Database, keys: dict[str, Any]) -> None:
     storage = get_storage()
-    for key in keys.values():
-        used = await db.fetchval(
-            "SELECT count(*) AS n FROM media WHERE thumb_key = $1 OR display_key = $1 "
-            "OR original_key = $1", key)
-        if not used:
-            await storage.delete(key)
+    async with db.transaction():
+        await _lock_keys(db, keys)
+        for key in keys.values():
+            used = await db.fetchval(
+                "SELECT count(*) AS n FROM media WHERE thumb_key = $1 OR display_key = $1 "
+                "OR original_key = $1", key)
+            if not used:
+                await storage.delete(key)
