@@ -1,5 +1,5 @@
-"""The notification settings form shared by the portal and the field app: save what was posted,
-or show the form again as the person typed it, with the errors."""
+"""The notification settings form shared by the portal, the field app and the desk: save what
+was posted, or show the form again as the person typed it, with the errors."""
 
 from __future__ import annotations
 
@@ -11,11 +11,18 @@ from litestar import Request, Response
 from backend.access import Actor
 from backend.db import get_db
 from backend.errors import ValidationFailed
-from backend.notifications import services
+from backend.notifications import queries, services
 from backend.web.forms import form_data
 from backend.web.pages import redirect, set_flash
 
 ShowAgain = Callable[..., Awaitable[Response]]
+
+
+async def preferences_to_show(actor: Actor, form: dict[str, str] | None) -> dict[str, Any]:
+    """The person's stored preferences, or, when a form came back with errors, what they
+    typed (so nothing they entered is lost)."""
+    prefs = await queries.preferences(get_db(), actor)
+    return prefs if form is None else as_typed(prefs, form)
 
 
 def as_typed(prefs: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from backend.notifications.channels import vapid_public_key
 from backend.notifications.messages import CATEGORY_LABELS, CHANNEL_LABELS
 from backend.web.forms import safe_next
 from backend.web.pages import page, redirect, set_flash
-from backend.web.preferences_form import as_typed, save_preferences_form
+from backend.web.preferences_form import preferences_to_show, save_preferences_form
 from backend.web.push import push_handlers
 
 INBOX_SHOWN = 30
@@ -30,9 +30,7 @@ async def _page(request: Request[Any, Any, Any], actor: Actor, *,
                 form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                 status: int = 200) -> Response:
     db = get_db()
-    prefs = await queries.preferences(db, actor)
-    if form is not None:  # re-show what the technician typed
-        prefs = as_typed(prefs, form)
+    prefs = await preferences_to_show(actor, form)
     items = (await queries.inbox(db, actor))[:INBOX_SHOWN]
     return await page(request, "fieldapp/notifications/index.html",
                       {"prefs": prefs, "items": items, "errors": errors or {},

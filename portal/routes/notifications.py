@@ -19,7 +19,7 @@ from backend.notifications.channels import service_worker_source, vapid_public_k
 from backend.notifications.messages import CATEGORY_LABELS, CHANNEL_LABELS
 from backend.web.forms import safe_next
 from backend.web.pages import page, redirect, set_flash
-from backend.web.preferences_form import as_typed, save_preferences_form
+from backend.web.preferences_form import preferences_to_show, save_preferences_form
 from backend.web.push import push_handlers
 
 
@@ -60,9 +60,7 @@ async def mute(request: Request[Any, Any, Any], actor: Actor,
 async def _settings_page(request: Request[Any, Any, Any], actor: Actor, *,
                          form: dict[str, str] | None = None,
                          errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    prefs = await queries.preferences(get_db(), actor)
-    if form is not None:  # re-show what the person typed
-        prefs = as_typed(prefs, form)
+    prefs = await preferences_to_show(actor, form)
     return await page(request, "portal/notifications/settings.html",
                       {"prefs": prefs, "errors": errors or {}, "tab": "notifications",
                        "vapid_key": vapid_public_key(), "category_labels": CATEGORY_LABELS,

@@ -14,11 +14,9 @@ from typing import Any
 from litestar import Request, Response, get, post
 
 from backend.access import Actor
-from backend.db import get_db
-from backend.notifications import queries
 from backend.notifications.messages import CATEGORY_LABELS, CHANNEL_LABELS
 from backend.web.pages import page
-from backend.web.preferences_form import as_typed, save_preferences_form
+from backend.web.preferences_form import preferences_to_show, save_preferences_form
 
 DESK_CHANNELS = ("email", "sms")  # in the order the dispatcher tries them
 
@@ -32,9 +30,7 @@ def desk_channels(prefs: dict[str, Any]) -> tuple[str, ...]:
 async def _settings_page(request: Request[Any, Any, Any], actor: Actor, *,
                          form: dict[str, str] | None = None,
                          errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    prefs = await queries.preferences(get_db(), actor)
-    if form is not None:  # re-show what the person typed
-        prefs = as_typed(prefs, form)
+    prefs = await preferences_to_show(actor, form)
     prefs = {**prefs, "channels": desk_channels(prefs)}
     return await page(request, "desk/notifications/settings.html",
                       {"prefs": prefs, "errors": errors or {}, "nav": "notifications",
