@@ -134,10 +134,7 @@ _BACKLOG = ("service.backlog service.age_1d service.age_3d service.age_7d servic
 Quantiles = dict[str, tuple[int | None, int | None]]  # measure -> (median, p90) in seconds
 
 
-_PERCENTILES = tuple(
-    (name, f"percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.{col})")
-    for name, col in (("first_response", "first_response_bs"),
-                      ("resolution", "resolution_bs")))
+_DURATIONS = {"first_response": "first_response_bs", "resolution": "resolution_bs"}
 
 
 async def durations(db: Database, actor: Any, f: ReportFilter) -> tuple[Quantiles, Quantiles]:
@@ -151,33 +148,38 @@ async def durations(db: Database, actor: Any, f: ReportFilter) -> tuple[Quantile
     """
     sql = base(actor, spanning(f), RECORDSETS["tickets"])
     now = f"t.created_at >= {sql.arg(f.start)}"
+    source = RECORDSETS["tickets"].source
+    periods = {"n": now, "p": f"NOT ({now})"}
     if db.kind == "postgres":
         # One group with FILTERs: a sort per aggregate, no sort of the rows by period.
-        parts = [f"{expr} FILTER (WHERE {'' if tag == 'n' else 'NOT '}({now})) AS {tag}_{name}"
-                 for tag in ("n", "p") for name, expr in _PERCENTILES]
-        row = await db.fetchrow(f"SELECT {', '.join(parts)} FROM "
-                                f"{RECORDSETS['tickets'].source} WHERE {sql.clause}", *sql.args)
+        parts = [f"percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.{col}) "
+                 f"FILTER (WHERE {within}) AS {tag}_{name}"
+                 for tag, within in periods.items() for name, col in _DURATIONS.items()]
+        row = await db.fetchrow(f"SELECT {', '.join(parts)} FROM {source} WHERE {sql.clause}",
+                                *sql.args)
         assert row is not None
-        return tuple({name: (None, None) if row[f"{tag}_{name}"] is None  # type: ignore[return-value]
-                      else tuple(row[f"{tag}_{name}"][:2]) for name, _ in _PERCENTILES}
-                     for tag in ("n", "p"))
+        quantiles = {tag: {name: (None, None) if row[f"{tag}_{name}"] is None
+                           else (row[f"{tag}_{name}"][0], row[f"{tag}_{name}"][1])
+                           for name in _DURATIONS} for tag in periods}
+        return quantiles["n"], quantiles["p"]
+    cols = ", ".join(f"t.{col} AS {name}" for name, col in _DURATIONS.items())
     rows = await db.fetch(
-        f"SELECT CASE WHEN {now} THEN 1 ELSE 0 END AS is_now, t.first_response_bs AS fr, "
-        f"t.resolution_bs AS rs FROM {RECORDSETS['tickets'].source} WHERE {sql.clause} AND "
-        "(t.first_response_bs IS NOT NULL OR t.resolution_bs IS NOT NULL)", *sql.args)
-    values: dict[int, dict[str, list[int]]] = {1: {"fr": [], "rs": []}, 0: {"fr": [], "rs": []}}
+        f"SELECT CASE WHEN {now} THEN 'n' ELSE 'p' END AS tag, {cols} FROM {source} "
+        f"WHERE {sql.clause} AND (t.first_response_bs IS NOT NULL OR "
+        "t.resolution_bs IS NOT NULL)", *sql.args)
+    values: dict[str, dict[str, list[int]]] = {tag: {n: [] for n in _DURATIONS}
+                                               for tag in periods}
     for row in rows:
-        for key in ("fr", "rs"):
-            if row[key] is not None:
-                values[int(row["is_now"])][key].append(int(row[key]))
-    out = []
-    for period in (1, 0):
-        q: Quantiles = {}
-        for name, key in (("first_response", "fr"), ("resolution", "rs")):
-            ordered = sorted(values[period][key])
-            q[name] = (fx.median(ordered), fx.percentile(ordered, 90))  # type: ignore[assignment]
-        out.append(q)
-    return out[0], out[1]
+        for name in _DURATIONS:
+            if row[name] is not None:
+                values[row["tag"]][name].append(int(row[name]))
+    out: dict[str, Quantiles] = {}
+    for tag, by_name in values.items():
+        out[tag] = {}
+        for name, seconds in by_name.items():
+            ordered = sorted(seconds)
+            out[tag][name] = (fx.median(ordered), fx.percentile(ordered, 90))  # type: ignore[assignment]
+    return out["n"], out["p"]
 
 
 def _hours(seconds: int | None) -> float | None:

@@ -62,10 +62,6 @@ async def report_calendar(db: Database) -> BusinessCalendar:
     """The company's default calendar (as the desk edits it), else China's statutory one."""
     raw = await db.fetchval("SELECT data FROM business_calendar WHERE is_default = TRUE "
                             "ORDER BY name LIMIT 1")
-    return calendar_from(raw)
-
-
-def calendar_from(raw: str | None) -> BusinessCalendar:
     if raw and raw != "{}":
         return BusinessCalendar.from_dict(json.loads(raw))
     return BusinessCalendar.china_default((2026, 2027))
@@ -78,16 +74,14 @@ def durations_of(cal: BusinessCalendar, created: datetime, responded: datetime |
             None if resolved is None else business_seconds_between(cal, created, resolved))
 
 
-async def refresh_ticket(db: Database, ticket_id: uuid.UUID,
-                         cal: BusinessCalendar | None = None) -> None:
+async def refresh_ticket(db: Database, ticket_id: uuid.UUID) -> None:
     """Recompute one ticket's facts (call inside the transaction that changed it)."""
     row = await db.fetchrow("SELECT created_at, first_responded_at, resolved_at FROM ticket "
                             "WHERE id = $1", ticket_id)
     if row is None:
         return
-    cal = cal or await report_calendar(db)
-    first, resolution = durations_of(cal, row["created_at"], row["first_responded_at"],
-                                     row["resolved_at"])
+    first, resolution = durations_of(await report_calendar(db), row["created_at"],
+                                     row["first_responded_at"], row["resolved_at"])
     await db.execute(
         "UPDATE ticket SET first_response_bs = $2, resolution_bs = $3, visit_count = "
         f"{VISITS.format(ticket='$1')}, project_delivered = {DELIVERED.format(ticket='ticket')} "

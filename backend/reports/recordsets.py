@@ -180,17 +180,13 @@ RECORDSETS.update({k: _names_for_listing_only(v) for k, v in RECORDSETS.items()}
 
 
 def _period(sql: Sql, rs: RecordSet, f: ReportFilter) -> None:
-    if rs.period is not None:
-        sql.where(period_cond(sql, rs, f))
-
-
-def period_cond(sql: Sql, rs: RecordSet, f: ReportFilter) -> str:
-    """``rs``'s period column within ``f``'s period."""
-    assert rs.period is not None
+    if rs.period is None:
+        return
     if rs.period_is_date:
-        return (f"{rs.period} >= {sql.arg(f.first_day)} AND {rs.period} <= "
-                f"{sql.arg(f.last_day)}")
-    return f"{rs.period} >= {sql.arg(f.start)} AND {rs.period} < {sql.arg(f.end)}"
+        sql.where(f"{rs.period} >= {sql.arg(f.first_day)} AND {rs.period} <= "
+                  f"{sql.arg(f.last_day)}")
+    else:
+        sql.where(f"{rs.period} >= {sql.arg(f.start)} AND {rs.period} < {sql.arg(f.end)}")
 
 
 def spanning(f: ReportFilter) -> ReportFilter:
@@ -278,13 +274,11 @@ def days_late(db: Database, actual: str, planned: str) -> str:
 
 async def counts_pair(db: Database, actor: Any, f: ReportFilter, measures: Sequence[Measure],
                       *, sums: Sequence[tuple[str, Cond, str]] = (),
-                      extra: Sequence[tuple[str, Cond, str]] = (),
-                      aggregates: Sequence[tuple[str, str]] = ()
-                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+                      extra: Sequence[tuple[str, Cond, str]] = ()
+                      ) -> tuple[dict[str, int], dict[str, int]]:
     """:func:`counts` for the period and the previous one in one scan of both (grouped by
     which period a row is in); ``extra`` totals are taken over both periods (their
-    conditions carry their own bounds); ``aggregates`` are (name, SQL aggregate) computed
-    per period as they come (None for a period without rows)."""
+    conditions carry their own bounds)."""
     rs = _one_recordset(measures)
     if rs.period is None:
         now = await counts(db, actor, f, measures, sums=[*sums, *extra])
@@ -294,22 +288,19 @@ async def counts_pair(db: Database, actor: Any, f: ReportFilter, measures: Seque
              f"{_alias(m.key)}" for m in measures]
     parts += [f"COALESCE(SUM(CASE WHEN {_cond(cond, sql, f)} THEN {expr} ELSE 0 END), 0) AS "
               f"{name}" for name, cond, expr in [*sums, *extra]]
-    parts += [f"{expr} AS {name}" for name, expr in aggregates]
     start = sql.arg(f.first_day if rs.period_is_date else f.start)
     rows = await db.fetch(
         f"SELECT CASE WHEN {rs.period} >= {start} THEN 1 ELSE 0 END AS is_now, "
         f"{', '.join(parts)} FROM {rs.source} WHERE {sql.clause} GROUP BY 1", *sql.args)
-    out: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+    out: tuple[dict[str, int], dict[str, int]] = ({}, {})
     for part in out:
         part.update({m.key: 0 for m in measures})
         part.update({name: 0 for name, _, _ in sums})
-        part.update({name: None for name, _ in aggregates})
     out[0].update({name: 0 for name, _, _ in extra})
     for row in rows:
         target = out[0] if int(row["is_now"]) else out[1]
         target.update({m.key: int(row[_alias(m.key)]) for m in measures})
         target.update({name: int(row[name]) for name, _, _ in sums})
-        target.update({name: row[name] for name, _ in aggregates})
         for name, _, _ in extra:
             out[0][name] += int(row[name])
     return out

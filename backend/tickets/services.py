@@ -41,10 +41,9 @@ MAX_BODY = 10_000
 
 
 async def default_calendar(db: Database) -> BusinessCalendar:
-    """The company's default calendar, or China's statutory one when none is stored yet."""
-    raw = await db.fetchval(
-        "SELECT data FROM business_calendar WHERE is_default = TRUE ORDER BY name LIMIT 1")
-    return BusinessCalendar.from_dict(json.loads(raw)) if raw else BusinessCalendar.china_default()
+    """The company's default calendar, or China's statutory one when none is stored yet (the
+    same one the reported business durations are counted with)."""
+    return await facts.report_calendar(db)
 
 
 async def snapshot_sla(db: Database, *, category: str, priority: str,
